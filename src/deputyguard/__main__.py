@@ -1,0 +1,7 @@
+"""`python -m deputyguard`."""
+
+import sys
+
+from deputyguard.cli import main
+
+sys.exit(main())

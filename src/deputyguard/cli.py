@@ -1,0 +1,288 @@
+"""The command line. Thin: parse arguments, call the library, choose an output format.
+
+Exit codes (cli.md): 0 done, 1 expectation mismatch / findings, 2 usage error or nothing
+readable, 3 incomplete (some inputs could not be read or evaluated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import fields, replace
+from enum import Enum
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+
+from deputyguard import __version__
+from deputyguard.engine.options import DEFAULT_OPTIONS, EngineOptions
+from deputyguard.org import OrgModel, OrgModelError, load_org
+from deputyguard.policy.jsontext import JsonSyntaxError, parse_json
+from deputyguard.simulate.cases import CaseFileError, RawCase, open_cases
+from deputyguard.simulate.render import render_result, render_summary
+from deputyguard.simulate.runner import CaseResult, Runner
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+POLICY_MEMBERS = {
+    "resource": "resource",
+    "trust": "resource",
+    "identity": "identity",
+    "boundary": "permissionBoundary",
+    "session": "session",
+    "scp": "scps",
+    "rcp": "rcps",
+}
+
+
+class UsageError(Exception):
+    pass
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deputyguard",
+        description="Find, prove and fix cross-service confused-deputy weaknesses in AWS policies.",
+    )
+    parser.add_argument("--version", action="version", version=f"deputyguard {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sim = sub.add_parser(
+        "simulate",
+        help="evaluate requests against policies exactly as AWS does",
+        description="Evaluate requests (a JSONL/YAML case file, or one request given by flags).",
+    )
+    sim.add_argument("cases", nargs="?", help="case file (.jsonl, .json, .yaml) or - for stdin")
+    sim.add_argument("--org", help="organization model file (YAML or JSON)")
+    sim.add_argument("--explain", action="store_true", help="trace every statement and condition")
+    sim.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
+    sim.add_argument("--output", help="write results to FILE instead of stdout")
+    sim.add_argument("--jobs", type=int, default=1, help="worker processes (jsonl output only)")
+    sim.add_argument(
+        "--assume", action="append", default=[], metavar="OPTION=VALUE",
+        help="choose behaviour the spec marks UNCONFIRMED (see `--assume help`)",
+    )
+    one = sim.add_argument_group("a single request")
+    one.add_argument("--policy", action="append", default=[], help="policy JSON file")
+    one.add_argument("--policy-type", choices=sorted(POLICY_MEMBERS), default="resource")
+    one.add_argument("--principal")
+    one.add_argument("--action")
+    one.add_argument("--resource")
+    one.add_argument("--resource-account")
+    one.add_argument("--source-arn", help="the resource the service acts on behalf of")
+    one.add_argument("--source-account")
+    one.add_argument("--context", action="append", default=[], metavar="KEY=VALUE")
+    one.add_argument("--expect", choices=("Allowed", "ImplicitlyDenied", "ExplicitlyDenied"))
+    return parser
+
+
+def _parse_options(items: list[str]) -> EngineOptions:
+    options = DEFAULT_OPTIONS
+    by_name = {f.name.replace("_", "-"): f for f in fields(EngineOptions)}
+    for item in items:
+        if item == "help":
+            lines = [f"  {name} (default {getattr(DEFAULT_OPTIONS, f.name)!s})"
+                     for name, f in by_name.items()]
+            raise UsageError("options for --assume:\n" + "\n".join(lines))
+        name, sep, value = item.partition("=")
+        field_ = by_name.get(name)
+        if not sep or field_ is None:
+            raise UsageError(f"--assume {item}: expected OPTION=VALUE; try `--assume help`")
+        current = getattr(DEFAULT_OPTIONS, field_.name)
+        parsed: Any
+        if isinstance(current, bool):
+            if value not in ("true", "false"):
+                raise UsageError(f"--assume {name} takes true or false")
+            parsed = value == "true"
+        else:
+            enum_type = type(current)
+            assert issubclass(enum_type, Enum)
+            try:
+                parsed = enum_type(value)
+            except ValueError:
+                choices = ", ".join(str(m.value) for m in enum_type)
+                raise UsageError(f"--assume {name} takes one of: {choices}") from None
+        options = replace(options, **{field_.name: parsed})
+    return options
+
+
+def _context_value(raw: str) -> Any:
+    if raw.startswith("["):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"--context value {raw!r} is not a JSON list: {exc.msg}") from None
+    return raw
+
+
+def _single_case(args: argparse.Namespace) -> RawCase:
+    missing = [f"--{n}" for n in ("principal", "action", "resource") if not getattr(args, n)]
+    if missing:
+        raise UsageError("a single request needs " + ", ".join(missing))
+    context: dict[str, Any] = {}
+    for item in args.context:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--context {item!r}: expected KEY=VALUE")
+        context[key] = _context_value(value)
+    request: dict[str, Any] = {
+        "principal": args.principal, "action": args.action, "resource": args.resource,
+        "context": context,
+    }
+    if args.resource_account:
+        request["resourceAccount"] = args.resource_account
+    if args.source_arn or args.source_account:
+        source = {"arn": args.source_arn, "account": args.source_account}
+        request["source"] = {k: v for k, v in source.items() if v}
+    policies: dict[str, Any] = {}
+    member = POLICY_MEMBERS[args.policy_type]
+    for path in args.policy:
+        document = _read_policy_file(path)
+        if member in ("identity", "permissionBoundary"):
+            policies.setdefault(member, []).append(document)
+        elif member in ("scps", "rcps"):
+            policies.setdefault(member, [[]])[0].append(document)
+        else:
+            policies[member] = document
+    case: dict[str, Any] = {"id": "request", "request": request, "policies": policies}
+    if args.expect:
+        case["expect"] = args.expect
+    return RawCase(1, None, case)
+
+
+def _read_policy_file(path: str) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read policy: {exc}") from None
+    try:
+        return parse_json(text).value
+    except JsonSyntaxError as exc:
+        raise UsageError(f"{path}:{exc.line}:{exc.column}: {exc.message}") from None
+
+
+_worker_runner: Runner | None = None
+
+
+def _init_worker(runner: Runner) -> None:
+    global _worker_runner
+    _worker_runner = runner
+
+
+def _work(raw: RawCase) -> tuple[str, bool, bool]:
+    assert _worker_runner is not None
+    result = _worker_runner.run(raw)
+    return _json_line(result, _worker_runner.explain), result.mismatch, result.decision is None
+
+
+def _json_line(result: CaseResult, explain: bool) -> str:
+    return json.dumps(result.to_json(explain), ensure_ascii=False, separators=(", ", ": "))
+
+
+def _report_mismatch(err: TextIO, result: CaseResult) -> None:
+    got = result.decision.decision.value if result.decision else f"error ({result.error})"
+    err.write(f"mismatch: case {result.id!r}: expected {result.expect}, got {got}\n")
+
+
+def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    options = _parse_options(args.assume)
+    org: OrgModel | None = None
+    if args.org:
+        try:
+            org = load_org(args.org)
+        except OrgModelError as exc:
+            err.write(f"error: {exc}\n")
+            return EXIT_USAGE
+    runner = Runner(org=org, options=options, explain=args.explain)
+    closer: TextIO | None = None
+    if args.cases and (args.policy or args.principal):
+        raise UsageError("give either a case file or a single request, not both")
+    if args.cases:
+        try:
+            cases, closer = open_cases(args.cases)
+        except CaseFileError as exc:
+            err.write(f"error: {exc}\n")
+            return EXIT_USAGE
+    else:
+        cases = iter([_single_case(args)])
+    try:
+        return _run_cases(args, runner, cases, out, err)
+    finally:
+        if closer is not None:
+            closer.close()
+
+
+def _run_cases(
+    args: argparse.Namespace, runner: Runner, cases: Iterator[RawCase], out: TextIO, err: TextIO
+) -> int:
+    total = invalid = mismatches = 0
+    if args.format == "text":
+        console = Console(file=out, highlight=False, soft_wrap=True)
+        for raw in cases:
+            result = runner.run(raw)
+            total += 1
+            invalid += result.decision is None
+            mismatches += result.mismatch
+            note = raw.data.get("note") if raw.data else None
+            render_result(console, result, note if isinstance(note, str) else None)
+            if result.mismatch:
+                _report_mismatch(err, result)
+        render_summary(console, total, invalid, mismatches)
+    elif args.jobs > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(
+            args.jobs, initializer=_init_worker, initargs=(runner,)
+        ) as pool:
+            for line, mismatch, bad in pool.imap(_work, cases, chunksize=256):
+                out.write(line + "\n")
+                total += 1
+                invalid += bad
+                mismatches += mismatch
+                if mismatch:
+                    err.write(f"mismatch: {line[:200]}\n")
+    else:
+        for raw in cases:
+            result = runner.run(raw)
+            total += 1
+            invalid += result.decision is None
+            out.write(_json_line(result, runner.explain) + "\n")
+            if result.mismatch:
+                mismatches += 1
+                _report_mismatch(err, result)
+    if total == 0:
+        err.write("error: no cases found\n")
+        return EXIT_USAGE
+    if mismatches:
+        err.write(f"{mismatches} of {total} cases differ from their expected decision\n")
+        return EXIT_FINDINGS
+    return EXIT_INCOMPLETE if invalid else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    out: TextIO = sys.stdout
+    try:
+        if getattr(args, "output", None):
+            out = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+        if args.command == "simulate":
+            return _simulate(args, out, sys.stderr)
+    except UsageError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    except OSError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

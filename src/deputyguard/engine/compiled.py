@@ -1,0 +1,134 @@
+"""Policies compiled once into matchers: lower-cased action globs, split resource patterns,
+parsed condition operators. Evaluation then touches only precomputed data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deputyguard.awsdata.arn import split_arn
+from deputyguard.engine.conditions import CompiledCondition, compile_condition
+from deputyguard.engine.context import Context
+from deputyguard.engine.options import EngineOptions
+from deputyguard.engine.values import like, literal_text
+from deputyguard.engine.variables import parse_template, resolve
+from deputyguard.policy.model import Effect, Policy, PrincipalSet, Statement
+from deputyguard.wildcard import compile_glob
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcePattern:
+    text: str
+    variables: bool
+
+    def matches(
+        self, resource: str, parts: tuple[str, ...] | None, context: Context,
+        options: EngineOptions,
+    ) -> bool:
+        if self.text == "*":
+            return True
+        pattern_parts = _resource_components(self.text)
+        if pattern_parts is None or parts is None:
+            return like(self.text, resource)
+        if self.variables:
+            # Variables are substituted in the resource part only, after the fifth colon (S8);
+            # elsewhere `${...}` is literal text.
+            pieces = resolve(parse_template(pattern_parts[5]), context, options)
+            if pieces is None:
+                return False  # an unresolved variable matches no resource (S8)
+            last = "".join(literal_text(t) if lit else t for t, lit in pieces)
+            pattern_parts = (*pattern_parts[:5], last)
+        return all(like(p, v) for p, v in zip(pattern_parts, parts, strict=True))
+
+
+def _resource_components(text: str) -> tuple[str, ...] | None:
+    """Six ARN components; a shorter ARN is completed with '*' (S20: arn:aws:sqs ≡ arn:aws:sqs:*:*:*)."""
+    parts = split_arn(text)
+    if parts is not None:
+        return parts
+    if text.startswith("arn:"):
+        pieces = text.split(":")
+        return tuple(pieces + ["*"] * (6 - len(pieces)))
+    return None
+
+
+def resource_components(resource: str) -> tuple[str, ...] | None:
+    return split_arn(resource)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStatement:
+    statement: Statement
+    principal: PrincipalSet | None
+    not_principal: PrincipalSet | None
+    actions: tuple[str, ...] | None
+    not_actions: tuple[str, ...] | None
+    resources: tuple[ResourcePattern, ...] | None
+    not_resources: tuple[ResourcePattern, ...] | None
+    conditions: tuple[CompiledCondition, ...]
+
+    @property
+    def is_deny(self) -> bool:
+        return self.statement.effect is Effect.DENY
+
+    def action_matches(self, action: str) -> bool:
+        lowered = action.lower()
+        if self.actions is not None:
+            return any(compile_glob(p).matches(lowered) for p in self.actions)
+        if self.not_actions is not None:
+            return not any(compile_glob(p).matches(lowered) for p in self.not_actions)
+        return False
+
+    def resource_matches(
+        self, resource: str, parts: tuple[str, ...] | None, context: Context,
+        options: EngineOptions,
+    ) -> bool:
+        if self.resources is not None:
+            return any(p.matches(resource, parts, context, options) for p in self.resources)
+        if self.not_resources is not None:
+            return not any(
+                p.matches(resource, parts, context, options) for p in self.not_resources
+            )
+        return True  # trust policies may omit Resource
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPolicy:
+    kind: str
+    policy: Policy
+    statements: tuple[CompiledStatement, ...]
+    name: str | None = None
+    level: str | None = None
+
+
+def _patterns(values: tuple[str, ...] | None, variables: bool) -> tuple[ResourcePattern, ...] | None:
+    if values is None:
+        return None
+    return tuple(ResourcePattern(v, variables and "${" in v) for v in values)
+
+
+def compile_statement(statement: Statement, variables: bool) -> CompiledStatement:
+    lower = lambda xs: None if xs is None else tuple(x.lower() for x in xs)  # noqa: E731
+    return CompiledStatement(
+        statement=statement,
+        principal=statement.principal,
+        not_principal=statement.not_principal,
+        actions=lower(statement.actions),
+        not_actions=lower(statement.not_actions),
+        resources=_patterns(statement.resources, variables),
+        not_resources=_patterns(statement.not_resources, variables),
+        conditions=tuple(compile_condition(c, variables) for c in statement.conditions),
+    )
+
+
+def compile_policy(
+    policy: Policy, kind: str, *, name: str | None = None, level: str | None = None
+) -> CompiledPolicy:
+    """Compile a parsed policy. Raises OperatorError for an unknown condition operator."""
+    variables = policy.variables_enabled
+    return CompiledPolicy(
+        kind,
+        policy,
+        tuple(compile_statement(s, variables) for s in policy.statements),
+        name or policy.name,
+        level,
+    )

@@ -1,0 +1,1 @@
+"""Parsing and modelling of AWS policy documents."""

@@ -1,0 +1,600 @@
+"""Strict JSON parser for untrusted policy documents that remembers where every value came from.
+
+``json.loads`` loses source positions, silently drops duplicate keys (which legacy IAM merges)
+and recurses once per nesting level, so a hostile policy can crash it with RecursionError.
+This parser is iterative, depth-bounded, linear-time and strict RFC 8259, so findings can
+point at a line and column and bad input always ends in a ``JsonSyntaxError``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Final, TypeAlias, cast
+
+__all__ = [
+    "DuplicateKey",
+    "JsonDocument",
+    "JsonSyntaxError",
+    "Position",
+    "parse_json",
+    "pointer_join",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a value starts, so findings can point users at the exact spot in their file."""
+
+    line: int  # 1-based
+    column: int  # 1-based, counted in characters (code points), a tab counts as one
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    """A repeated object key: json.loads keeps the last one but legacy IAM merges some of them."""
+
+    pointer: str  # JSON pointer of the object holding the duplicate
+    key: str
+    first: Position  # key of the first occurrence
+    again: Position  # key of this repetition
+
+
+@dataclass(frozen=True, slots=True)
+class JsonDocument:
+    """A parsed document plus everything needed to explain findings against its source text.
+
+    ``positions`` and ``all_values`` describe the final ``value`` (last duplicate wins), while
+    ``duplicates`` lists every repeated key in the source, even inside values that lost.
+    """
+
+    value: Any
+    positions: Mapping[str, Position]
+    duplicates: tuple[DuplicateKey, ...]
+    all_values: Mapping[str, tuple[Any, ...]]
+
+
+class JsonSyntaxError(ValueError):
+    """Malformed JSON, with the line and column so the author can find and fix it."""
+
+    message: str
+    line: int
+    column: int
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        # All three go to args so the exception pickles and compares sensibly.
+        super().__init__(message, line, column)
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        return f"{self.message} (line {self.line}, column {self.column})"
+
+
+def pointer_join(base: str, token: str | int) -> str:
+    """Append one RFC 6901 reference token, escaping ``~`` and ``/`` so keys cannot forge paths."""
+    if isinstance(token, int):
+        return f"{base}/{token}"
+    if "~" in token or "/" in token:
+        token = token.replace("~", "~0").replace("/", "~1")
+    return f"{base}/{token}"
+
+
+# The grammar is fixed, so these are compiled once; nothing is ever built from the input.
+# Patterns ending in ``*`` always match, so their ``match`` never returns None.
+_AlwaysMatch = Callable[[str, int], re.Match[str]]
+_WS: Final = cast(_AlwaysMatch, re.compile(r"[ \t\n\r]*").match)
+# A string without escapes or control characters: the common case, taken in one regex call.
+_SIMPLE_STRING: Final = re.compile(r'"([^"\\\x00-\x1f]*)"').match
+_STRING_CHUNK: Final = cast(_AlwaysMatch, re.compile(r'[^"\\\x00-\x1f]*').match)
+_HEX4: Final = re.compile(r"[0-9a-fA-F]{4}").match
+_NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?").match
+_NEWLINE: Final = re.compile(r"\n")
+_NUMBER_TAIL: Final = frozenset("0123456789.eE+-")
+_ESCAPES: Final = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
+# int() on decimal strings is quadratic; CPython's default guard is 4300 digits but it can be
+# switched off process-wide, so enforce it here too.
+_MAX_INT_DIGITS: Final = 4300
+
+
+_INDEX: Final = re.compile(r"0|[1-9][0-9]{0,17}").fullmatch
+_BAD_TILDE: Final = re.compile(r"~(?![01])").search
+
+
+class _ArrayFrame:
+    """An array being parsed; afterwards the node that locates its elements."""
+
+    __slots__ = ("items", "offset", "offsets", "pointer")
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+        self.items: list[Any] = []
+        self.offsets: list[_Entry] = []  # per element: its offset, or its frame if non-empty
+        self.pointer: str | None = None  # computed only when a duplicate key needs it
+
+
+class _ObjectFrame:
+    """An object being parsed; afterwards the node that locates its members and keys."""
+
+    __slots__ = (
+        "entries",
+        "first_keys",
+        "key",
+        "key_offsets",
+        "members",
+        "multi",
+        "offset",
+        "pointer",
+    )
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+        self.members: dict[str, Any] = {}
+        self.entries: dict[str, _Entry] = {}  # like offsets in _ArrayFrame, last duplicate wins
+        self.key_offsets: dict[str, int] = {}
+        self.key = ""  # the member being parsed
+        self.pointer: str | None = None
+        # Only created once the object has a duplicate key: key -> first key offset / values.
+        self.first_keys: dict[str, int] | None = None
+        self.multi: dict[str, list[Any]] | None = None
+
+
+# Where a value starts: a scalar or empty container is just its offset; others keep their frame.
+# Positions live in this tree instead of a pointer-keyed dict, so parsing never builds pointer
+# strings (which would cost O(depth) memory per value on hostile input).
+_Entry: TypeAlias = int | _ArrayFrame | _ObjectFrame
+
+
+def _unescape(token: str) -> str | None:
+    if "~" not in token:
+        return token
+    if _BAD_TILDE(token) is not None:
+        return None
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _shadowed(frame: _ObjectFrame, key: str) -> bool:
+    """Whether member ``K#key``'s pointer is taken by the key position of member ``K``."""
+    return key.endswith("#key") and key[:-4] in frame.entries
+
+
+class _PositionMap(Mapping[str, Position]):
+    """Pointer -> Position, resolved on lookup so bulk parsing never pays for unused positions.
+
+    A pointer ending in ``#key`` means the key of that member; should an object also have a
+    member literally named ``K#key`` next to ``K``, the key reading wins.
+    """
+
+    __slots__ = ("_len", "_line_starts", "_root", "_start", "_text")
+
+    def __init__(self, text: str, start: int, root: _Entry) -> None:
+        self._text = text
+        self._start = start
+        self._root = root
+        self._line_starts: list[int] | None = None
+        self._len: int | None = None
+
+    def at(self, offset: int) -> Position:
+        """Turn a character offset into a line and column."""
+        starts = self._line_starts
+        if starts is None:
+            starts = [self._start]
+            starts.extend(m.end() for m in _NEWLINE.finditer(self._text))
+            self._line_starts = starts
+            self._text = ""  # no longer needed; don't keep the document alive
+        line = bisect_right(starts, offset)
+        return Position(line, offset - starts[line - 1] + 1)
+
+    def entry(self, pointer: str) -> _Entry | None:
+        """The node or offset of the value at ``pointer`` (no ``#key`` handling)."""
+        entry = self._root
+        if not pointer:
+            return entry
+        if pointer[0] != "/":
+            return None
+        for token in pointer[1:].split("/"):
+            if isinstance(entry, _ObjectFrame):
+                key = _unescape(token)
+                found = None if key is None else entry.entries.get(key)
+                if found is None:
+                    return None
+                entry = found
+            elif isinstance(entry, _ArrayFrame):
+                if _INDEX(token) is None or int(token) >= len(entry.offsets):
+                    return None
+                entry = entry.offsets[int(token)]
+            else:
+                return None
+        return entry
+
+    def _offset(self, pointer: str) -> int | None:
+        if pointer.endswith("#key"):
+            head, slash, token = pointer[:-4].rpartition("/")
+            parent = self.entry(head) if slash else None
+            if isinstance(parent, _ObjectFrame):
+                key = _unescape(token)
+                if key is not None and key in parent.key_offsets:
+                    return parent.key_offsets[key]
+        entry = self.entry(pointer)
+        if entry is None or isinstance(entry, int):
+            return entry
+        return entry.offset
+
+    def __getitem__(self, pointer: str) -> Position:
+        offset = self._offset(pointer)
+        if offset is None:
+            raise KeyError(pointer)
+        return self.at(offset)
+
+    def __contains__(self, pointer: object) -> bool:
+        return isinstance(pointer, str) and self._offset(pointer) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        yield ""
+        if isinstance(self._root, int):
+            return
+        stack = [_children("", self._root)]
+        while stack:
+            for pointer, entry, visible in stack[-1]:
+                if visible:
+                    yield pointer
+                if not isinstance(entry, int) and entry is not None:
+                    stack.append(_children(pointer, entry))
+                    break
+            else:
+                stack.pop()
+
+    def __len__(self) -> int:
+        if self._len is None:
+            count = 1
+            todo = [] if isinstance(self._root, int) else [self._root]
+            while todo:
+                frame = todo.pop()
+                if isinstance(frame, _ArrayFrame):
+                    count += len(frame.offsets)
+                    todo.extend(e for e in frame.offsets if not isinstance(e, int))
+                else:
+                    for key, e in frame.entries.items():
+                        count += 1 if _shadowed(frame, key) else 2
+                        if not isinstance(e, int):
+                            todo.append(e)
+            self._len = count
+        return self._len
+
+    def __repr__(self) -> str:
+        return f"<positions of {len(self)} JSON pointers>"
+
+
+def _children(
+    pointer: str, frame: _ArrayFrame | _ObjectFrame
+) -> Iterator[tuple[str, _Entry | None, bool]]:
+    """(pointer, entry or None for a key, visible) for one container, in document order."""
+    if isinstance(frame, _ArrayFrame):
+        for index, entry in enumerate(frame.offsets):
+            yield f"{pointer}/{index}", entry, True
+        return
+    for key, entry in frame.entries.items():
+        member = pointer_join(pointer, key)
+        yield member + "#key", None, True
+        yield member, entry, not _shadowed(frame, key)
+
+
+def _error(text: str, offset: int, start: int, message: str) -> JsonSyntaxError:
+    line_start = text.rfind("\n", 0, offset) + 1
+    if line_start == 0:
+        line_start = start  # a BOM does not take up a column
+    return JsonSyntaxError(message, text.count("\n", 0, offset) + 1, offset - line_start + 1)
+
+
+def _unexpected(
+    text: str,
+    offset: int,
+    start: int,
+    message: str,
+    *,
+    want_string: bool = False,
+    want_value: bool = False,
+) -> JsonSyntaxError:
+    """Explain a token we did not expect, naming the usual non-JSON suspects."""
+    if offset >= len(text):
+        message = f"unexpected end of input; {message}"
+    elif text.startswith(("//", "/*"), offset):
+        message = "comments are not allowed in JSON"
+    elif (want_string or want_value) and text.startswith("'", offset):
+        message = "strings must use double quotes"
+    elif want_value and text.startswith(("NaN", "Infinity", "-Infinity"), offset):
+        message = "NaN and Infinity are not valid JSON"
+    return _error(text, offset, start, message)
+
+
+def _scan_string(text: str, quote: int, start: int) -> tuple[str, int]:
+    """Decode a string with escapes; returns the value and the offset after the closing quote."""
+    parts: list[str] = []
+    i = quote + 1
+    while True:
+        j = _STRING_CHUNK(text, i).end()  # always matches, possibly empty
+        if j > i:
+            parts.append(text[i:j])
+        c = text[j : j + 1]
+        if c == '"':
+            return "".join(parts), j + 1
+        if c == "\\":
+            e = text[j + 1 : j + 2]
+            if e == "u":
+                code, i = _unicode_escape(text, j, start)
+                parts.append(chr(code))
+                continue
+            plain = _ESCAPES.get(e)
+            if plain is None:
+                if not e:
+                    raise _error(text, quote, start, "unterminated string")
+                shown = f"'\\{e}' " if e.isprintable() else ""
+                raise _error(text, j, start, f"invalid escape {shown}in string")
+            parts.append(plain)
+            i = j + 2
+        elif not c:
+            raise _error(text, quote, start, "unterminated string")
+        elif c == "\n" or c == "\r":
+            raise _error(text, j, start, "unterminated string (line break before closing quote)")
+        else:
+            raise _error(text, j, start, f"control character U+{ord(c):04X} must be escaped")
+
+
+def _unicode_escape(text: str, backslash: int, start: int) -> tuple[int, int]:
+    """Decode ``\\uXXXX`` (joining surrogate pairs); returns the code point and next offset."""
+    if _HEX4(text, backslash + 2) is None:
+        raise _error(text, backslash, start, "invalid \\u escape: expected 4 hex digits")
+    code = int(text[backslash + 2 : backslash + 6], 16)
+    if 0xD800 <= code <= 0xDBFF:
+        low = backslash + 6
+        if text.startswith("\\u", low) and _HEX4(text, low + 2) is not None:
+            code2 = int(text[low + 2 : low + 6], 16)
+            if 0xDC00 <= code2 <= 0xDFFF:
+                return 0x10000 + ((code - 0xD800) << 10) + (code2 - 0xDC00), low + 6
+        raise _error(text, backslash, start, "unpaired surrogate in \\u escape")
+    if 0xDC00 <= code <= 0xDFFF:
+        raise _error(text, backslash, start, "unpaired surrogate in \\u escape")
+    return code, backslash + 6
+
+
+def _number(text: str, i: int, start: int) -> tuple[int | float, int]:
+    m = _NUMBER(text, i)
+    if m is None:
+        raise _unexpected(text, i, start, "invalid number", want_value=True)
+    end = m.end()
+    if text[end : end + 1] in _NUMBER_TAIL:  # "" is not in the set
+        raise _error(text, i, start, "invalid number")
+    literal = m.group()
+    if m.lastindex is not None:  # fraction or exponent present
+        return float(literal), end
+    if len(literal) > _MAX_INT_DIGITS:
+        raise _error(text, i, start, f"integer has more than {_MAX_INT_DIGITS} digits")
+    return int(literal), end
+
+
+def parse_json(text: str, *, max_depth: int = 100) -> JsonDocument:
+    """Parse one strict JSON document, keeping positions, duplicate keys and their values.
+
+    Raises ``JsonSyntaxError`` (never RecursionError) for any malformed or too deep input.
+    """
+    start = 1 if text.startswith("\ufeff") else 0
+    n = len(text)
+    ws = _WS
+    simple_string = _SIMPLE_STRING
+    dups: list[tuple[str, str, int, int]] = []
+    multi_frames: list[_ObjectFrame] = []  # objects with duplicate keys
+    stack: list[_ArrayFrame | _ObjectFrame] = []
+    key_frame: _ObjectFrame | None = None  # set when a member key comes next
+    value: Any = None
+    entry: _Entry
+
+    i = ws(text, start).end()
+    if i == n:
+        raise _error(text, i, start, "empty document")
+    while True:
+        if key_frame is not None:
+            # A member key; whoever set key_frame has checked that it starts with '"'.
+            frame = key_frame
+            key_frame = None
+            m = simple_string(text, i)
+            if m is not None:
+                key: str = m.group(1)
+                j = m.end()
+            else:
+                key, j = _scan_string(text, i, start)
+            if key in frame.members:
+                _duplicate(stack, key, i, dups, multi_frames)
+            frame.key_offsets[key] = i
+            frame.key = key
+            c = text[j : j + 1]
+            if c <= " ":
+                j = ws(text, j).end()
+                c = text[j : j + 1]
+            if c != ":":
+                raise _unexpected(text, j, start, "expected ':' after object key")
+            i = j + 1
+            c = text[i : i + 1]
+            if c <= " ":
+                i = ws(text, i).end()
+
+        # One value at i, whitespace already skipped.
+        entry = i
+        c = text[i : i + 1]
+        if c == '"':
+            m = simple_string(text, i)
+            if m is not None:
+                value = m.group(1)
+                i = m.end()
+            else:
+                value, i = _scan_string(text, i, start)
+        elif c == "{" or c == "[":
+            if len(stack) >= max_depth:
+                raise _error(text, i, start, f"nesting deeper than {max_depth} levels")
+            i += 1
+            c2 = text[i : i + 1]
+            if c2 <= " ":
+                i = ws(text, i).end()
+                c2 = text[i : i + 1]
+            if c == "{":
+                if c2 == "}":
+                    value = {}
+                    i += 1
+                else:
+                    if c2 != '"':
+                        raise _unexpected(
+                            text, i, start, "expected a string key or '}'", want_string=True
+                        )
+                    key_frame = _ObjectFrame(entry)
+                    stack.append(key_frame)
+                    continue
+            elif c2 == "]":
+                value = []
+                i += 1
+            else:
+                stack.append(_ArrayFrame(entry))
+                continue
+        elif "0" <= c <= "9" or c == "-":
+            value, i = _number(text, i, start)
+        elif c == "t" and text.startswith("true", i):
+            value = True
+            i += 4
+        elif c == "f" and text.startswith("false", i):
+            value = False
+            i += 5
+        elif c == "n" and text.startswith("null", i):
+            value = None
+            i += 4
+        else:
+            raise _unexpected(text, i, start, "expected a JSON value", want_value=True)
+
+        # Store the finished value in its container, closing containers that end here.
+        while True:
+            c = text[i : i + 1]
+            if c <= " ":
+                i = ws(text, i).end()
+                c = text[i : i + 1]
+            if not stack:
+                if i != n:
+                    raise _unexpected(text, i, start, "extra data after the JSON value")
+                return _finish(text, start, value, entry, dups, multi_frames)
+            top = stack[-1]
+            if isinstance(top, _ArrayFrame):
+                top.items.append(value)
+                top.offsets.append(entry)
+                if c == ",":
+                    i += 1
+                    c = text[i : i + 1]
+                    if c <= " ":
+                        i = ws(text, i).end()
+                        c = text[i : i + 1]
+                    if c == "]":
+                        raise _error(text, i, start, "trailing comma before ']'")
+                    break
+                if c == "]":
+                    i += 1
+                    stack.pop()
+                    value = top.items
+                    entry = top
+                    continue
+                raise _unexpected(text, i, start, "expected ',' or ']' after array element")
+            key = top.key
+            top.members[key] = value
+            top.entries[key] = entry
+            if top.multi is not None and key in top.multi:
+                top.multi[key].append(value)
+            if c == ",":
+                i += 1
+                c = text[i : i + 1]
+                if c <= " ":
+                    i = ws(text, i).end()
+                    c = text[i : i + 1]
+                if c != '"':
+                    if c == "}":
+                        raise _error(text, i, start, "trailing comma before '}'")
+                    raise _unexpected(
+                        text, i, start, "expected a string key after ','", want_string=True
+                    )
+                key_frame = top
+                break
+            if c == "}":
+                i += 1
+                stack.pop()
+                value = top.members
+                entry = top
+                continue
+            raise _unexpected(text, i, start, "expected ',' or '}' after object member")
+
+
+def _duplicate(
+    stack: list[_ArrayFrame | _ObjectFrame],
+    key: str,
+    again: int,
+    dups: list[tuple[str, str, int, int]],
+    multi_frames: list[_ObjectFrame],
+) -> None:
+    """Record a repeated key of the innermost object, keeping the earlier value for all_values."""
+    frame = stack[-1]
+    assert isinstance(frame, _ObjectFrame)
+    first_keys = frame.first_keys
+    multi = frame.multi
+    if first_keys is None or multi is None:
+        first_keys = frame.first_keys = {}
+        multi = frame.multi = {}
+        multi_frames.append(frame)
+    first = first_keys.get(key)
+    if first is None:
+        first = first_keys[key] = frame.key_offsets[key]
+        multi[key] = [frame.members[key]]
+    dups.append((_pointer_of(stack), key, first, again))
+
+
+def _pointer_of(stack: list[_ArrayFrame | _ObjectFrame]) -> str:
+    """Pointer of the innermost open container, cached so each frame's is built only once."""
+    k = len(stack) - 1
+    while k > 0 and stack[k].pointer is None:
+        k -= 1
+    pointer = stack[k].pointer
+    if pointer is None:
+        pointer = stack[k].pointer = ""  # the root
+    for child in stack[k + 1 :]:
+        parent = stack[k]
+        # The child is still open, so it is the parent's current element or member.
+        token = len(parent.items) if isinstance(parent, _ArrayFrame) else parent.key
+        pointer = child.pointer = pointer_join(pointer, token)
+        k += 1
+    return pointer
+
+
+def _finish(
+    text: str,
+    start: int,
+    value: Any,
+    root: _Entry,
+    dups: list[tuple[str, str, int, int]],
+    multi_frames: list[_ObjectFrame],
+) -> JsonDocument:
+    positions = _PositionMap(text, start, root)
+    duplicates = tuple(
+        DuplicateKey(obj, key, positions.at(first), positions.at(again))
+        for obj, key, first, again in dups
+    )
+    all_values: dict[str, tuple[Any, ...]] = {}
+    for frame in multi_frames:
+        # Skip objects that were themselves replaced by a later duplicate.
+        if frame.pointer is not None and frame.multi and positions.entry(frame.pointer) is frame:
+            for key, values in frame.multi.items():
+                all_values[pointer_join(frame.pointer, key)] = tuple(values)
+    return JsonDocument(value, positions, duplicates, MappingProxyType(all_values))
