@@ -61,7 +61,10 @@ def _build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--output", help="write results to FILE instead of stdout")
     sim.add_argument("--jobs", type=int, default=1, help="worker processes (jsonl output only)")
     sim.add_argument(
-        "--assume", action="append", default=[], metavar="OPTION=VALUE",
+        "--assume",
+        action="append",
+        default=[],
+        metavar="OPTION=VALUE",
         help="choose behaviour the spec marks UNCONFIRMED (see `--assume help`)",
     )
     one = sim.add_argument_group("a single request")
@@ -83,8 +86,10 @@ def _parse_options(items: list[str]) -> EngineOptions:
     by_name = {f.name.replace("_", "-"): f for f in fields(EngineOptions)}
     for item in items:
         if item == "help":
-            lines = [f"  {name} (default {getattr(DEFAULT_OPTIONS, f.name)!s})"
-                     for name, f in by_name.items()]
+            lines = [
+                f"  {name} (default {getattr(DEFAULT_OPTIONS, f.name)!s})"
+                for name, f in by_name.items()
+            ]
             raise UsageError("options for --assume:\n" + "\n".join(lines))
         name, sep, value = item.partition("=")
         field_ = by_name.get(name)
@@ -128,7 +133,9 @@ def _single_case(args: argparse.Namespace) -> RawCase:
             raise UsageError(f"--context {item!r}: expected KEY=VALUE")
         context[key] = _context_value(value)
     request: dict[str, Any] = {
-        "principal": args.principal, "action": args.action, "resource": args.resource,
+        "principal": args.principal,
+        "action": args.action,
+        "resource": args.resource,
         "context": context,
     }
     if args.resource_account:

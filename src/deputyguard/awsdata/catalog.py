@@ -130,7 +130,8 @@ def _all_actions() -> tuple[str, ...]:
     return tuple(a for prefix in sorted(_services()) for a in actions_of_service(prefix))
 
 
-@lru_cache(maxsize=4096)
+# Small: a result can hold every action, and patterns come from untrusted policies.
+@lru_cache(maxsize=256)
 def expand_action_pattern(pattern: str) -> tuple[str, ...]:
     """Every known action an Action/NotAction pattern matches (S30: `*`, `?`, case-insensitive).
 

@@ -21,7 +21,10 @@ class ResourcePattern:
     variables: bool
 
     def matches(
-        self, resource: str, parts: tuple[str, ...] | None, context: Context,
+        self,
+        resource: str,
+        parts: tuple[str, ...] | None,
+        context: Context,
         options: EngineOptions,
     ) -> bool:
         if self.text == "*":
@@ -41,7 +44,10 @@ class ResourcePattern:
 
 
 def _resource_components(text: str) -> tuple[str, ...] | None:
-    """Six ARN components; a shorter ARN is completed with '*' (S20: arn:aws:sqs ≡ arn:aws:sqs:*:*:*)."""
+    """Six ARN components; a shorter ARN is completed with '*'.
+
+    S20: in identity policies `arn:aws:sqs` means `arn:aws:sqs:*:*:*`.
+    """
     parts = split_arn(text)
     if parts is not None:
         return parts
@@ -79,15 +85,16 @@ class CompiledStatement:
         return False
 
     def resource_matches(
-        self, resource: str, parts: tuple[str, ...] | None, context: Context,
+        self,
+        resource: str,
+        parts: tuple[str, ...] | None,
+        context: Context,
         options: EngineOptions,
     ) -> bool:
         if self.resources is not None:
             return any(p.matches(resource, parts, context, options) for p in self.resources)
         if self.not_resources is not None:
-            return not any(
-                p.matches(resource, parts, context, options) for p in self.not_resources
-            )
+            return not any(p.matches(resource, parts, context, options) for p in self.not_resources)
         return True  # trust policies may omit Resource
 
 
@@ -100,20 +107,26 @@ class CompiledPolicy:
     level: str | None = None
 
 
-def _patterns(values: tuple[str, ...] | None, variables: bool) -> tuple[ResourcePattern, ...] | None:
+def _patterns(
+    values: tuple[str, ...] | None, variables: bool
+) -> tuple[ResourcePattern, ...] | None:
     if values is None:
         return None
     return tuple(ResourcePattern(v, variables and "${" in v) for v in values)
 
 
+def _lower(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Actions compare case-insensitively (S30)."""
+    return None if values is None else tuple(v.lower() for v in values)
+
+
 def compile_statement(statement: Statement, variables: bool) -> CompiledStatement:
-    lower = lambda xs: None if xs is None else tuple(x.lower() for x in xs)  # noqa: E731
     return CompiledStatement(
         statement=statement,
         principal=statement.principal,
         not_principal=statement.not_principal,
-        actions=lower(statement.actions),
-        not_actions=lower(statement.not_actions),
+        actions=_lower(statement.actions),
+        not_actions=_lower(statement.not_actions),
         resources=_patterns(statement.resources, variables),
         not_resources=_patterns(statement.not_resources, variables),
         conditions=tuple(compile_condition(c, variables) for c in statement.conditions),

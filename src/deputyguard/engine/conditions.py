@@ -38,9 +38,7 @@ class ConditionTrace:
     def to_json(self) -> dict[str, object]:
         request: object = None
         if self.request is not None:
-            request = (
-                list(self.request.values) if self.request.is_list else self.request.values[0]
-            )
+            request = list(self.request.values) if self.request.is_list else self.request.values[0]
         return {
             "operator": self.operator,
             "key": self.key,
@@ -89,15 +87,11 @@ def _resolved_patterns(
         if pieces is None:
             out.append(None)
         else:
-            out.append(
-                "".join(literal_text(t) if (lit and literal) else t for t, lit in pieces)
-            )
+            out.append("".join(literal_text(t) if (lit and literal) else t for t, lit in pieces))
     return out
 
 
-def _match_one(
-    cond: CompiledCondition, value: str, pattern: str, options: EngineOptions
-) -> bool:
+def _match_one(cond: CompiledCondition, value: str, pattern: str, options: EngineOptions) -> bool:
     base = cond.operator.base
     family = base.family
     if family is Family.STRING:

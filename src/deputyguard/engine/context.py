@@ -79,9 +79,7 @@ class Context(Mapping[str, ContextValue]):
         return len(self._items)
 
     def to_json(self) -> dict[str, str | list[str]]:
-        return {
-            v.name: list(v.values) if v.is_list else v.values[0] for v in self._items.values()
-        }
+        return {v.name: list(v.values) if v.is_list else v.values[0] for v in self._items.values()}
 
 
 def make_value(name: str, value: Any) -> ContextValue:

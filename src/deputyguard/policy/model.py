@@ -111,5 +111,5 @@ class Policy:
 
     @property
     def variables_enabled(self) -> bool:
-        """Policy variables exist only in 2012-10-17; a missing Version means 2008-10-17 (S15, S17)."""
+        """Variables exist only in 2012-10-17; a missing Version means 2008-10-17 (S15, S17)."""
         return self.version == VERSION_2012

@@ -116,7 +116,5 @@ def parse_operator(text: str) -> Operator:
     if base is None:
         raise OperatorError("INVALID_CONDITION_OPERATOR", f"unknown condition operator {text!r}")
     if base.family is Family.NULL and if_exists:
-        raise OperatorError(
-            "NULL_WITH_IF_EXISTS", "IfExists cannot be used with the Null operator"
-        )
+        raise OperatorError("NULL_WITH_IF_EXISTS", "IfExists cannot be used with the Null operator")
     return Operator(text, base, qualifier, if_exists)

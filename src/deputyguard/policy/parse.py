@@ -135,9 +135,7 @@ class _Parser:
     # -- document ------------------------------------------------------------------------------
     def policy(self, doc: Any, name: str | None) -> Policy | None:
         if not isinstance(doc, dict):
-            self.fail(
-                "JSON_SYNTAX_ERROR", f"a policy is a JSON object, not {_json_type(doc)}", ""
-            )
+            self.fail("JSON_SYNTAX_ERROR", f"a policy is a JSON object, not {_json_type(doc)}", "")
             return None
         self.check_duplicates("", frozenset())
         for key in doc:
@@ -192,7 +190,9 @@ class _Parser:
     def statement(self, raw: Any, index: int, pointer: str) -> Statement | None:
         if not isinstance(raw, dict):
             self.fail(
-                "INVALID_POLICY_ELEMENT", f"a statement is an object, not {_json_type(raw)}", pointer
+                "INVALID_POLICY_ELEMENT",
+                f"a statement is an object, not {_json_type(raw)}",
+                pointer,
             )
             return None
         self.check_duplicates(pointer, MERGEABLE_DUPLICATES)
@@ -338,7 +338,9 @@ class _Parser:
     def condition_values(self, raw: Any, pointer: str) -> tuple[ScalarValue, ...] | None:
         items = raw if isinstance(raw, list) else [raw]
         if not items:
-            self.fail("INVALID_CONDITION_DATA_TYPE", "a condition needs at least one value", pointer)
+            self.fail(
+                "INVALID_CONDITION_DATA_TYPE", "a condition needs at least one value", pointer
+            )
             return None
         values: list[ScalarValue] = []
         for i, item in enumerate(items):

@@ -88,16 +88,16 @@ def _render_explanation(console: Console, explanation: Explanation) -> None:
         line.append("  ")
         for label, ok in marks:
             line.append(f"{label} {'✓' if ok else '✗'} ", style="green" if ok else "red")
-        line.append("→ applies" if st.applies else "→ does not apply",
-                    style="bold" if st.applies else "dim")
+        line.append(
+            "→ applies" if st.applies else "→ does not apply", style="bold" if st.applies else "dim"
+        )
         console.print(line)
         for cond in st.conditions:
             request: Any = cond.request.display() if cond.request is not None else "(absent)"
             policy = ", ".join(repr(v) for v in cond.policy_values)
             text = Text("          ")
             text.append(f"{cond.operator} {cond.key}: request {request} vs [{policy}] ")
-            text.append("true" if cond.result else "false",
-                        style="green" if cond.result else "red")
+            text.append("true" if cond.result else "false", style="green" if cond.result else "red")
             text.append(f" — {cond.why}", style="dim")
             console.print(text)
 

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from deputyguard.policy.validate import validate_policy
+
+from deputyguard.awsdata.arn import account_of
 from deputyguard.engine.compiled import CompiledPolicy, compile_policy
 from deputyguard.engine.context import Context, RequestError
 from deputyguard.engine.decision import Decision
@@ -19,12 +22,10 @@ from deputyguard.engine.options import DEFAULT_OPTIONS, EngineOptions
 from deputyguard.engine.principals import CallerKind, classify_caller
 from deputyguard.org import OrgModel, OrgModelError, SourceRef, org_from_data
 from deputyguard.org.derive import resource_context, source_context
-from deputyguard.awsdata.arn import account_of
 from deputyguard.policy.issues import Issue, PolicyError
 from deputyguard.policy.model import PolicyType
 from deputyguard.policy.operators import OperatorError
 from deputyguard.policy.parse import parse_policy
-from deputyguard.policy.validate import validate_policy
 from deputyguard.simulate.cases import RawCase
 
 
@@ -139,31 +140,48 @@ class Runner:
         principal_account: str | None,
         warnings: list[str],
     ) -> PolicySet:
-        known = {"identity", "resource", "permissionBoundary", "session", "vpcEndpoint", "scps", "rcps"}
+        known = {
+            "identity",
+            "resource",
+            "permissionBoundary",
+            "session",
+            "vpcEndpoint",
+            "scps",
+            "rcps",
+        }
         for key in raw:
             if key not in known:
                 raise CaseError(f"policies.{key}: unknown member (expected one of {sorted(known)})")
         trust = action.lower().startswith("sts:assumerole")
         resource_type = PolicyType.TRUST if trust else PolicyType.RESOURCE
-        compile_one = lambda value, where, ptype, kind, level=None: self._compile(  # noqa: E731
-            value, where, ptype, kind, warnings, level
-        )
         resource = None
         if raw.get("resource") is not None:
-            resource = compile_one(raw["resource"], "policies.resource", resource_type, "resource")
+            resource = self._compile_member(
+                warnings, raw["resource"], "policies.resource", resource_type, "resource"
+            )
         identity = tuple(
-            compile_one(p, f"policies.identity[{i}]", PolicyType.IDENTITY, "identity")
+            self._compile_member(
+                warnings, p, f"policies.identity[{i}]", PolicyType.IDENTITY, "identity"
+            )
             for i, p in enumerate(_list(raw.get("identity"), "policies.identity"))
         )
         boundaries = tuple(
-            compile_one(p, f"policies.permissionBoundary[{i}]", PolicyType.BOUNDARY, "boundary")
-            for i, p in enumerate(_list(raw.get("permissionBoundary"), "policies.permissionBoundary"))
+            self._compile_member(
+                warnings, p, f"policies.permissionBoundary[{i}]", PolicyType.BOUNDARY, "boundary"
+            )
+            for i, p in enumerate(
+                _list(raw.get("permissionBoundary"), "policies.permissionBoundary")
+            )
         )
         session = None
         if raw.get("session") is not None:
-            session = compile_one(raw["session"], "policies.session", PolicyType.SESSION, "session")
+            session = self._compile_member(
+                warnings, raw["session"], "policies.session", PolicyType.SESSION, "session"
+            )
         vpce = tuple(
-            compile_one(p, f"policies.vpcEndpoint[{i}]", PolicyType.VPC_ENDPOINT, "vpc-endpoint")
+            self._compile_member(
+                warnings, p, f"policies.vpcEndpoint[{i}]", PolicyType.VPC_ENDPOINT, "vpc-endpoint"
+            )
             for i, p in enumerate(_list(raw.get("vpcEndpoint"), "policies.vpcEndpoint"))
         )
         scps = self._levels(raw.get("scps"), "scps", PolicyType.SCP, warnings)
@@ -186,6 +204,11 @@ class Runner:
                 org and principal_account and org.is_management_account(principal_account)
             ),
         )
+
+    def _compile_member(
+        self, warnings: list[str], value: Any, where: str, ptype: PolicyType, kind: str
+    ) -> CompiledPolicy:
+        return self._compile(value, where, ptype, kind, warnings)
 
     def _levels(
         self, raw: Any, member: str, ptype: PolicyType, warnings: list[str]
@@ -216,12 +239,18 @@ class Runner:
             return ()
         cache = self._org_rcps.setdefault(id(org), {})
         levels = []
-        for target, attachments in zip(org.parent_chain(account), org.rcp_levels(account), strict=True):
+        for target, attachments in zip(
+            org.parent_chain(account), org.rcp_levels(account), strict=True
+        ):
             if target not in cache:
                 cache[target] = tuple(
                     self._compile(
-                        {"name": a.name, "policy": a.document}, f"org rcp {a.name} on {target}",
-                        PolicyType.RCP, "rcp", warnings, target,
+                        {"name": a.name, "policy": a.document},
+                        f"org rcp {a.name} on {target}",
+                        PolicyType.RCP,
+                        "rcp",
+                        warnings,
+                        target,
                     )
                     for a in attachments
                 )
