@@ -640,7 +640,10 @@ class _Reader:
 
     def rcp_target(self, value: object, pointer: str, root: str | None) -> str | None:
         """The root, an OU or an account of this organization (checked after the tree is read)."""
-        target = self.text(value, pointer, "RCP target")
+        if isinstance(value, int) and not isinstance(value, bool):  # an unquoted account id
+            target = self.account(value, pointer, "RCP target")
+        else:
+            target = self.text(value, pointer, "RCP target")
         if target is None:
             return None
         if target != root and target not in self.unit_home and target not in self.account_home:

@@ -123,23 +123,22 @@ _BAD_TILDE: Final = re.compile(r"~(?![01])").search
 class _ArrayFrame:
     """An array being parsed; afterwards the node that locates its elements."""
 
-    __slots__ = ("dead", "items", "kids", "offset", "offsets", "parent", "pointer")
+    __slots__ = ("end", "items", "kids", "offset", "offsets", "pointer")
 
-    def __init__(self, offset: int, parent: _Frame | None) -> None:
+    def __init__(self, offset: int) -> None:
         self.offset = offset
-        self.parent = parent
+        self.end = -1  # offset after the closing bracket, once parsed
         self.items: list[Any] = []
         self.offsets = array("q")  # where each element starts
         self.kids: dict[int, _Frame] | None = None  # index -> frame of a non-empty container
         self.pointer: str | None = None  # only computed when a duplicate key needs it
-        self.dead = False  # replaced by a later duplicate member
 
 
 class _ObjectFrame:
     """An object being parsed; afterwards the node that locates its members and keys."""
 
     __slots__ = (
-        "dead",
+        "end",
         "first_keys",
         "key",
         "key_offsets",
@@ -147,19 +146,17 @@ class _ObjectFrame:
         "members",
         "multi",
         "offset",
-        "parent",
         "pointer",
     )
 
-    def __init__(self, offset: int, parent: _Frame | None) -> None:
+    def __init__(self, offset: int) -> None:
         self.offset = offset
-        self.parent = parent
+        self.end = -1
         self.members: dict[str, Any] = {}
         self.key_offsets: dict[str, int] = {}  # last occurrence, like the value
         self.kids: dict[str, _Frame] | None = None
         self.key = ""  # the member being parsed
         self.pointer: str | None = None
-        self.dead = False
         # Only created once the object has a duplicate key: key -> first key offset / values.
         self.first_keys: dict[str, int] | None = None
         self.multi: dict[str, list[Any]] | None = None
@@ -231,15 +228,16 @@ class _PositionMap(Mapping[str, Position]):
 
     def node(self, pointer: str) -> _Frame | int | None:
         """The frame of the value at ``pointer``, its offset if it is a leaf, or None."""
-        node: _Frame | int | None = self._root
+        node: _Frame | int = self._root
         if not pointer:
             return node
         if pointer[0] != "/":
             return None
         for token in pointer[1:].split("/"):
-            node = self._child(node, token)
-            if node is None:
+            child = self._child(node, token)
+            if child is None:
                 return None
+            node = child
         return node
 
     def _offset(self, pointer: str) -> int | None:
@@ -300,15 +298,16 @@ class _PositionMap(Mapping[str, Position]):
 
 def _children(pointer: str, frame: _Frame) -> Iterator[tuple[str, _Frame | None, bool]]:
     """(pointer, frame of a non-empty container or None, visible) in document order."""
-    kids = frame.kids or {}
     if isinstance(frame, _ArrayFrame):
+        elements = frame.kids or {}
         for index in range(len(frame.offsets)):
-            yield f"{pointer}/{index}", kids.get(index), True
+            yield f"{pointer}/{index}", elements.get(index), True
         return
+    members = frame.kids or {}
     for key in frame.key_offsets:
         member = pointer_join(pointer, key)
         yield member + "#key", None, True
-        yield member, kids.get(key), not _shadowed(frame, key)
+        yield member, members.get(key), not _shadowed(frame, key)
 
 
 def _error(text: str, offset: int, start: int, message: str) -> JsonSyntaxError:
@@ -390,6 +389,7 @@ def _unicode_escape(text: str, backslash: int, start: int) -> tuple[int, int]:
 
 
 def _number(text: str, i: int, start: int) -> tuple[int | float, int]:
+    """Read a number strictly: ints stay exact ints, the rest become floats, as in json.loads."""
     m = _NUMBER(text, i)
     if m is None:
         raise _unexpected(text, i, start, "invalid number", want_value=True)
@@ -399,15 +399,21 @@ def _number(text: str, i: int, start: int) -> tuple[int | float, int]:
     literal = m.group()
     if m.lastindex is not None:  # fraction or exponent present
         return float(literal), end
-    if len(literal) > _MAX_INT_DIGITS:
+    if len(literal) - literal.startswith("-") > _MAX_INT_DIGITS:
         raise _error(text, i, start, f"integer has more than {_MAX_INT_DIGITS} digits")
-    return int(literal), end
+    try:
+        return int(literal), end
+    except ValueError:  # the process lowered sys.set_int_max_str_digits below ours
+        raise _error(text, i, start, "integer has too many digits") from None
 
 
 def parse_json(text: str, *, max_depth: int = 100) -> JsonDocument:
     """Parse one strict JSON document, keeping positions, duplicate keys and their values.
 
-    Raises ``JsonSyntaxError`` (never RecursionError) for any malformed or too deep input.
+    Values match ``json.loads`` except where its leniency would let odd input through: NaN and
+    Infinity, unpaired surrogate escapes (unencodable strings) and integers over 4300 digits are
+    rejected. Lines end at ``\n`` (so ``\r\n`` works). Raises ``JsonSyntaxError`` (never
+    RecursionError) for any malformed or too deeply nested input.
     """
     start = 1 if text.startswith("\ufeff") else 0
     n = len(text)
@@ -415,10 +421,11 @@ def parse_json(text: str, *, max_depth: int = 100) -> JsonDocument:
     simple_string = _SIMPLE_STRING
     dups: list[tuple[str, str, int, int]] = []
     multi_frames: list[_ObjectFrame] = []  # objects with duplicate keys
-    stack: list[_ArrayFrame | _ObjectFrame] = []
+    replaced: list[tuple[int, int]] = []  # source spans of containers a duplicate replaced
+    stack: list[_Frame] = []
     key_frame: _ObjectFrame | None = None  # set when a member key comes next
     value: Any = None
-    entry: _Entry
+    node: _Frame | None  # the finished value's frame, if it is a non-empty container
 
     i = ws(text, start).end()
     if i == n:
@@ -451,6 +458,7 @@ def parse_json(text: str, *, max_depth: int = 100) -> JsonDocument:
 
         # One value at i, whitespace already skipped.
         entry = i
+        node = None
         c = text[i : i + 1]
         if c == '"':
             m = simple_string(text, i)
@@ -508,10 +516,16 @@ def parse_json(text: str, *, max_depth: int = 100) -> JsonDocument:
             if not stack:
                 if i != n:
                     raise _unexpected(text, i, start, "extra data after the JSON value")
-                return _finish(text, start, value, entry, dups, multi_frames)
+                root = entry if node is None else node
+                return _finish(text, start, value, root, dups, multi_frames, replaced)
             top = stack[-1]
             if isinstance(top, _ArrayFrame):
-                top.items.append(value)
+                items = top.items
+                if node is not None:
+                    if top.kids is None:
+                        top.kids = {}
+                    top.kids[len(items)] = node
+                items.append(value)
                 top.offsets.append(entry)
                 if c == ",":
                     i += 1
@@ -524,16 +538,21 @@ def parse_json(text: str, *, max_depth: int = 100) -> JsonDocument:
                     break
                 if c == "]":
                     i += 1
+                    top.end = i
                     stack.pop()
-                    value = top.items
-                    entry = top
+                    value = items
+                    entry = top.offset
+                    node = top
                     continue
                 raise _unexpected(text, i, start, "expected ',' or ']' after array element")
             key = top.key
             top.members[key] = value
-            top.entries[key] = entry
             if top.multi is not None and key in top.multi:
-                top.multi[key].append(value)
+                _replace_member(top, key, value, node, replaced)
+            elif node is not None:
+                if top.kids is None:
+                    top.kids = {}
+                top.kids[key] = node
             if c == ",":
                 i += 1
                 c = text[i : i + 1]
@@ -550,15 +569,17 @@ def parse_json(text: str, *, max_depth: int = 100) -> JsonDocument:
                 break
             if c == "}":
                 i += 1
+                top.end = i
                 stack.pop()
                 value = top.members
-                entry = top
+                entry = top.offset
+                node = top
                 continue
             raise _unexpected(text, i, start, "expected ',' or '}' after object member")
 
 
 def _duplicate(
-    stack: list[_ArrayFrame | _ObjectFrame],
+    stack: list[_Frame],
     key: str,
     again: int,
     dups: list[tuple[str, str, int, int]],
@@ -580,7 +601,27 @@ def _duplicate(
     dups.append((_pointer_of(stack), key, first, again))
 
 
-def _pointer_of(stack: list[_ArrayFrame | _ObjectFrame]) -> str:
+def _replace_member(
+    frame: _ObjectFrame,
+    key: str,
+    value: Any,
+    node: _Frame | None,
+    replaced: list[tuple[int, int]],
+) -> None:
+    """A repeated member finished: remember its value and retire the one it replaces."""
+    assert frame.multi is not None
+    frame.multi[key].append(value)
+    kids = frame.kids
+    if kids is None:
+        kids = frame.kids = {}
+    old = kids.pop(key, None)
+    if old is not None:
+        replaced.append((old.offset, old.end))
+    if node is not None:
+        kids[key] = node
+
+
+def _pointer_of(stack: list[_Frame]) -> str:
     """Pointer of the innermost open container, cached so each frame's is built only once."""
     k = len(stack) - 1
     while k > 0 and stack[k].pointer is None:
@@ -597,23 +638,51 @@ def _pointer_of(stack: list[_ArrayFrame | _ObjectFrame]) -> str:
     return pointer
 
 
+def _live(offsets: list[int], replaced: list[tuple[int, int]]) -> list[bool]:
+    """For each container start, whether it lies outside every replaced span.
+
+    Spans come from a tree, so they nest or are disjoint; merging them and bisecting keeps this
+    O((n + m) log m) without parent links (which would make every parse a reference cycle).
+    """
+    merged: list[list[int]] = []
+    for begin, end in sorted(replaced):
+        if merged and begin < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([begin, end])
+    starts = [span[0] for span in merged]
+    live = []
+    for offset in offsets:
+        k = bisect_right(starts, offset) - 1
+        live.append(k < 0 or offset >= merged[k][1])
+    return live
+
+
 def _finish(
     text: str,
     start: int,
     value: Any,
-    root: _Entry,
+    root: _Frame | int,
     dups: list[tuple[str, str, int, int]],
     multi_frames: list[_ObjectFrame],
+    replaced: list[tuple[int, int]],
 ) -> JsonDocument:
     positions = _PositionMap(text, start, root)
+    firsts: dict[int, Position] = {}  # a key repeated many times shares its first Position
     duplicates = tuple(
-        DuplicateKey(obj, key, positions.at(first), positions.at(again))
+        DuplicateKey(
+            obj,
+            key,
+            firsts.get(first) or firsts.setdefault(first, positions.at(first)),
+            positions.at(again),
+        )
         for obj, key, first, again in dups
     )
     all_values: dict[str, tuple[Any, ...]] = {}
-    for frame in multi_frames:
-        # Skip objects that were themselves replaced by a later duplicate.
-        if frame.pointer is not None and frame.multi and positions.entry(frame.pointer) is frame:
+    live = _live([frame.offset for frame in multi_frames], replaced)
+    for frame, alive in zip(multi_frames, live, strict=True):
+        # Objects replaced by a later duplicate (or inside one) are not part of the value.
+        if alive and frame.pointer is not None and frame.multi:
             for key, values in frame.multi.items():
                 all_values[pointer_join(frame.pointer, key)] = tuple(values)
     return JsonDocument(value, positions, duplicates, MappingProxyType(all_values))

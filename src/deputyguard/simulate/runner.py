@@ -278,7 +278,7 @@ class Runner:
         blocking = tuple(i for i in issues if i.blocking)
         if blocking or result.policy is None:
             raise PolicyError(blocking or tuple(issues), where)
-        warnings.extend(f"{where}: {i.code}" for i in issues)
+        warnings.extend(f"{where}{i.span.pointer}: {i.code}: {i.message}" for i in issues)
         try:
             return compile_policy(result.policy, kind, name=name, level=level)
         except OperatorError as exc:

@@ -1,0 +1,1 @@
+"""Benchmarks for deputyguard: throughput and memory of `simulate` against the oracle."""
