@@ -1199,8 +1199,11 @@ def generate(seed: int, n: int, *, divergent_share: float = 0.05) -> list[Case]:
         target = _target(rng)
         caller = _caller(rng, target)
         case = _Builder(rng, target, caller, _context(rng, caller, target)).case(case_id)
-        if known_divergence(case) is not None:
-            continue  # stay outside the known divergences: draw again
+        found = known_divergence(case)
+        if found is not None:
+            if divergent_share <= 0 or found not in NEW_DIVERGENCES:
+                continue  # stay outside the known divergences: draw again
+            case["divergence"] = found  # rare by construction; kept as evidence, not scored
         cases.append(case)
     return cases
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import arn_patterns, arns, glob_pattern, org_paths, plain_text
 
 from deputyguard.engine.conditions import compile_condition, evaluate_condition
 from deputyguard.engine.context import Context
 from deputyguard.engine.options import DEFAULT_OPTIONS
 from deputyguard.policy.model import Condition
+from strategies import arn_patterns, arns, glob_pattern, org_paths, plain_text
 
 POSITIVE_NEGATED = [
     ("StringEquals", "StringNotEquals"),

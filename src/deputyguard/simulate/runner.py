@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from deputyguard.policy.validate import validate_policy
-
 from deputyguard.awsdata.arn import account_of
 from deputyguard.engine.compiled import CompiledPolicy, compile_policy
 from deputyguard.engine.context import Context, RequestError
@@ -26,6 +24,7 @@ from deputyguard.policy.issues import Issue, PolicyError
 from deputyguard.policy.model import PolicyType
 from deputyguard.policy.operators import OperatorError
 from deputyguard.policy.parse import parse_policy
+from deputyguard.policy.validate import validate_policy
 from deputyguard.simulate.cases import RawCase
 
 
