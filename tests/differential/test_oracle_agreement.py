@@ -17,7 +17,7 @@ import casegen
 import pytest
 
 SEED = 20240501
-N_CASES = 2400
+N_CASES = 2500
 MIN_AGREEMENT = 0.995
 
 # Recorded sample cases (../shared/oracle/cases/confused_deputy.jsonl) where deputyguard follows
@@ -27,6 +27,18 @@ SAMPLE_DIFFERENCES: dict[str, tuple[str | None, str]] = {
         "Allowed",
         "SCPs never apply to service principals (oracle README item 4; spec §0.3.7, §5.2, §5.3 "
         "S23; vector #97)",
+    ),
+    "h1-foreign-context-key-dropped": (
+        "Allowed",
+        "input problem, not an engine difference: sns:Protocol is no key of s3:PutObject, which "
+        "the oracle silently drops (README item 2); deputyguard evaluates the context exactly "
+        "as given (cli.md, simulate without `source`), so the StringEquals on it matches",
+    ),
+    "p7-list-given-for-single-valued-key": (
+        None,
+        "aws:SourceAccount is single-valued (spec §3.1, §3.4): a request cannot carry two "
+        "values, so deputyguard rejects the case; the oracle keeps the first value (README "
+        "item 3)",
     ),
     "x13-sqs-resource-variable-without-slash": (
         "Allowed",

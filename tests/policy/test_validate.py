@@ -17,7 +17,7 @@ from deputyguard.policy.validate import CHECKS, CODES, validate_policy
 
 Q = "arn:aws:sqs:us-east-1:111122223333:inbox"
 SNS = {"Service": "sns.amazonaws.com"}
-GUARD = {"StringEquals": {"aws:SourceAccount": "444455556666"}}
+GUARD = {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:444455556666:alerts"}}
 
 
 def stmt(**members: Any) -> dict[str, Any]:
@@ -947,7 +947,7 @@ POSITIONED = """{
     {
       "Effect": "Allow",
       "Principal": {"Service": "*"},
-      "Action": "sqs:SendMessage",
+      "Action": "sqs:SendMesage",
       "Resource": "arn:aws:sqs:us-east-1:111122223333:inbox",
       "Condition": {
         "StringLike": {"aws:SourceAccount": "4444*"}
@@ -971,5 +971,5 @@ def test_issues_point_at_the_offending_element() -> None:
     wildcard = by_code["WILDCARD_USAGE_TOO_PERMISSIVE"]
     assert wildcard.pointer == "/Statement/0/Condition/StringLike/aws:SourceAccount"
     assert (wildcard.line, wildcard.column) == (10, 45)
-    restrict = by_code["RESTRICT_ACCESS_TO_SERVICE_PRINCIPAL"]
-    assert restrict.line == 6
+    action = by_code["INVALID_ACTION"]
+    assert (action.pointer, action.line, action.column) == ("/Statement/0", 4, 5)

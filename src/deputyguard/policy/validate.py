@@ -972,13 +972,10 @@ def _date_problem(value: ScalarValue) -> tuple[str, str] | None:
     if isinstance(value, bool):
         return "TYPE_MISMATCH_DATE", f"{value!r} is not a date"
     text = str(value)
+    if isinstance(value, str) and _W3C_DATE.match(text):
+        return None  # checked first: "2020" is the year profile, not epoch second 2020
     if isinstance(value, int | float) or _EPOCH.match(text):
-        return (
-            "INVALID_DATE_VALUE",
-            f"epoch date {text} might not resolve as expected; use ISO 8601",
-        )
-    if _W3C_DATE.match(text):
-        return None
+        return "INVALID_DATE_VALUE", f"epoch {text} might not resolve as expected; use ISO 8601"
     return "TYPE_MISMATCH_DATE", f"{text!r} is not a W3C ISO 8601 date"
 
 

@@ -7,6 +7,8 @@ given in `request.context` always win. Without a source the context is used exac
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,12 +22,14 @@ from deputyguard.engine.options import DEFAULT_OPTIONS, EngineOptions
 from deputyguard.engine.principals import CallerKind, classify_caller
 from deputyguard.org import OrgModel, OrgModelError, SourceRef, org_from_data
 from deputyguard.org.derive import resource_context, source_context
-from deputyguard.policy.issues import Issue, PolicyError
+from deputyguard.policy.issues import Issue, PolicyError, error
 from deputyguard.policy.model import PolicyType
 from deputyguard.policy.operators import OperatorError
 from deputyguard.policy.parse import parse_policy
 from deputyguard.policy.validate import validate_policy
 from deputyguard.simulate.cases import RawCase
+
+COMPILE_CACHE_SIZE = 4096
 
 
 class CaseError(ValueError):
@@ -73,6 +77,9 @@ class Runner:
     explain: bool = False
     validate: bool = True
     _org_rcps: dict[int, dict[str, tuple[CompiledPolicy, ...]]] = field(default_factory=dict)
+    _compiled: OrderedDict[tuple[Any, ...], tuple[CompiledPolicy | None, tuple[Issue, ...]]] = (
+        field(default_factory=OrderedDict)
+    )
 
     def run(self, raw: RawCase) -> CaseResult:
         if raw.data is None:
@@ -270,18 +277,41 @@ class Runner:
         if isinstance(value, dict) and "policy" in value and "Statement" not in value:
             name = value.get("name") if isinstance(value.get("name"), str) else None
             document = value["policy"]
+        compiled, issues = self._compile_cached(document, ptype, kind, name, level)
+        blocking = tuple(i for i in issues if i.blocking)
+        if blocking or compiled is None:
+            raise PolicyError(blocking or issues, where)
+        warnings.extend(f"{where}{i.span.pointer}: {i.code}: {i.message}" for i in issues)
+        return compiled
+
+    def _compile_cached(
+        self, document: Any, ptype: PolicyType, kind: str, name: str | None, level: str | None
+    ) -> tuple[CompiledPolicy | None, tuple[Issue, ...]]:
+        """Parse, validate and compile, remembering recent documents: suites of cases usually
+        share a few policies, and compiling dominates the cost of a decision."""
+        try:
+            key = (json.dumps(document, sort_keys=True), ptype, kind, name, level)
+        except (TypeError, ValueError, RecursionError):
+            key = None
+        if key is not None and key in self._compiled:
+            self._compiled.move_to_end(key)
+            return self._compiled[key]
         result = parse_policy(document, name=name)
         issues: list[Issue] = list(result.issues)
-        if result.policy is not None and self.validate:
-            issues.extend(validate_policy(result.policy, ptype))
-        blocking = tuple(i for i in issues if i.blocking)
-        if blocking or result.policy is None:
-            raise PolicyError(blocking or tuple(issues), where)
-        warnings.extend(f"{where}{i.span.pointer}: {i.code}: {i.message}" for i in issues)
-        try:
-            return compile_policy(result.policy, kind, name=name, level=level)
-        except OperatorError as exc:
-            raise CaseError(f"{where}: {exc.code}: {exc.message}") from exc
+        compiled: CompiledPolicy | None = None
+        if result.policy is not None:
+            if self.validate:
+                issues.extend(validate_policy(result.policy, ptype))
+            try:
+                compiled = compile_policy(result.policy, kind, name=name, level=level)
+            except OperatorError as exc:
+                issues.append(error(exc.code, exc.message, result.policy.span))
+        entry = (compiled, tuple(issues))
+        if key is not None:
+            self._compiled[key] = entry
+            if len(self._compiled) > COMPILE_CACHE_SIZE:
+                self._compiled.popitem(last=False)
+        return entry
 
 
 def _member(data: dict[str, Any], key: str, kind: type) -> Any:
