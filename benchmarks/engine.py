@@ -3,8 +3,8 @@
 Why: users run deputyguard over whole organizations and in pre-commit hooks, so it has to be
 much faster than the oracle (target ≥ 10x) and small (peak RSS < 200 MB). Whole processes are
 timed, start-up included, because that is what a user waits for; each child's peak RSS comes
-from wait4(), and a /proc sampler adds up the process tree for `--jobs` runs. The run also
-reports how often the two agree on these cases, so a fast but wrong engine is visible.
+from GNU time (or /proc VmHWM), and a /proc sampler adds up the process tree for `--jobs`.
+The run also reports how often the two agree on these cases, so a fast but wrong engine shows.
 
 Usage: python -m benchmarks.engine [--cases N] [--jobs J] [--seed S]     (make bench)
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -36,8 +37,9 @@ class Run:
     label: str
     cmd: list[str]
     wall: float = 0.0
-    max_rss_kb: int = 0  # largest single process (wait4: the child and its reaped children)
-    tree_rss_kb: int = 0  # largest sum over the live process tree (sampled)
+    max_rss_kb: int = 0  # peak RSS of the largest single process of the run
+    tree_rss_kb: int = 0  # peak of the summed RSS over the live process tree (sampled)
+    rss_source: str = ""
     returncode: int = 0
     stderr: str = ""
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -47,19 +49,23 @@ class Run:
 
 
 class _TreeSampler(threading.Thread):
-    """Polls /proc for the summed RSS of a process and its descendants (workers of --jobs)."""
+    """Polls /proc: summed VmRSS of the tree (workers of --jobs) and each process's VmHWM."""
 
-    def __init__(self, pid: int, interval: float = 0.02) -> None:
+    def __init__(self, pid: int, skip_root: bool, interval: float = 0.02) -> None:
         super().__init__(daemon=True)
         self.pid = pid
+        self.skip_root = skip_root  # the root is the /usr/bin/time wrapper, not the engine
         self.interval = interval
-        self.peak_kb = 0
+        self.peak_sum_kb = 0
+        self.peak_hwm_kb = 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            total = sum(_rss_kb(p) for p in _tree(self.pid))
-            self.peak_kb = max(self.peak_kb, total)
+            pids = _tree(self.pid)[1 if self.skip_root else 0 :]
+            stats = [_status_kb(p) for p in pids]
+            self.peak_sum_kb = max(self.peak_sum_kb, sum(rss for rss, _ in stats))
+            self.peak_hwm_kb = max([self.peak_hwm_kb, *(hwm for _, hwm in stats)])
             self._stop_event.wait(self.interval)
 
     def stop(self) -> None:
@@ -67,21 +73,26 @@ class _TreeSampler(threading.Thread):
         self.join(timeout=1)
 
 
-def _rss_kb(pid: int) -> int:
+def _status_kb(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process in kB; zeros once it is gone."""
+    rss = hwm = 0
     try:
         with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
             for line in fh:
                 if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                    rss = int(line.split()[1])
+                elif line.startswith("VmHWM:"):
+                    hwm = int(line.split()[1])
     except (OSError, ValueError, IndexError):
         pass
-    return 0
+    return rss, hwm
 
 
 def _tree(pid: int) -> list[int]:
+    """`pid` first, then its descendants (via /proc/PID/task/TID/children)."""
     out, todo = [], [pid]
     while todo:
-        p = todo.pop()
+        p = todo.pop(0)
         out.append(p)
         try:
             for tid in os.listdir(f"/proc/{p}/task"):
@@ -92,20 +103,47 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
+def _gnu_time() -> str | None:
+    """/usr/bin/time if it is GNU time (-f/-o): it reports the child's own peak RSS.
+
+    Why not wait4() here: a child forked from this (large) Python process carries the parent's
+    RSS high-water mark across exec into ru_maxrss, which inflated small children by ~100 MB.
+    """
+    path = shutil.which("time", path="/usr/bin:/bin")
+    if path is None:
+        return None
+    try:
+        probe = subprocess.run(
+            [path, "-f", "%M", "-o", os.devnull, "true"], capture_output=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return path if probe.returncode == 0 else None
+
+
 def measure(label: str, cmd: list[str], out_path: Path) -> Run:
     """Run `cmd` with stdout to `out_path`; wall time and peak RSS of the whole process."""
     run = Run(label, cmd)
-    with out_path.open("wb") as out, tempfile.TemporaryFile() as err:
+    time_bin = _gnu_time()
+    with (
+        out_path.open("wb") as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file,
+    ):
+        argv = [time_bin, "-f", "%M", "-o", rss_file.name, *cmd] if time_bin else cmd
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=generate_cases.REPO_ROOT)
-        sampler = _TreeSampler(proc.pid)
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, cwd=generate_cases.REPO_ROOT)
+        sampler = _TreeSampler(proc.pid, skip_root=time_bin is not None)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        run.returncode = proc.wait()
         run.wall = time.perf_counter() - start
         sampler.stop()
-        proc.returncode = run.returncode = os.waitstatus_to_exitcode(status)
-        run.max_rss_kb = int(usage.ru_maxrss)  # kilobytes on Linux
-        run.tree_rss_kb = max(sampler.peak_kb, run.max_rss_kb)
+        measured = rss_file.read().strip().splitlines()
+        if time_bin and measured and measured[-1].isdigit():
+            run.max_rss_kb, run.rss_source = int(measured[-1]), "GNU time"
+        else:
+            run.max_rss_kb, run.rss_source = sampler.peak_hwm_kb, "/proc VmHWM"
+        run.tree_rss_kb = max(sampler.peak_sum_kb, run.max_rss_kb)
         err.seek(0)
         run.stderr = err.read().decode("utf-8", "replace")
     casegen = generate_cases.load_casegen()
@@ -198,6 +236,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print()
     print(_table(runs, n))
+    sources = sorted({r.rss_source for r in runs})
+    print(
+        f"peak RSS: largest single process ({', '.join(sources)}); tree MB: sampled sum over the "
+        "process and its workers; wall time includes start-up"
+    )
     print()
     for r in runs:
         if r.returncode not in (0, 1, 3) or not r.results:

@@ -362,6 +362,12 @@ def test_integer_digit_limit_matches_json_loads_and_never_raises_plain_value_err
         sys.set_int_max_str_digits(old)
 
 
+def test_unpaired_surrogate_detector_used_by_the_properties() -> None:
+    assert UNPAIRED_SURROGATE.search(r'"\ud800"')
+    assert UNPAIRED_SURROGATE.search(r'"\udc00\ud800"')
+    assert not UNPAIRED_SURROGATE.search(r'"\ud83d\ude00"')
+
+
 def test_string_escapes_and_surrogate_pairs() -> None:
     text = r'"\" \\ \/ \b \f \n \r \t \u0041 \u00e9 \ud83d\ude00 \uD83D\uDE00 \u0000"'
     assert parse_json(text).value == json.loads(text) == '" \\ / \b \f \n \r \t A é 😀 😀 \x00'
@@ -551,6 +557,10 @@ def test_duplicates_agree_with_json_loads(text: str) -> None:
             assert at.startswith(rendered if not isinstance(node, dict | list) else rendered[0])
 
 
+HIGH, LOW = r"\\u[dD][89abAB][0-9a-fA-F]{2}", r"\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+UNPAIRED_SURROGATE = re.compile(f"{HIGH}(?!{LOW})|(?<!{HIGH}){LOW}")
+
+
 def _json_loads_strict(text: str) -> Any:
     def reject(name: str) -> Any:
         raise ValueError(name)
@@ -576,8 +586,8 @@ def test_damaged_documents_fail_cleanly_exactly_when_json_loads_fails(
     for where, char in edits:
         where %= len(text) + 1
         text = text[:where] + char + text[where + cut :]
-    # json.loads accepts lone surrogate escapes; this parser deliberately rejects them.
-    assume(not re.search(r"\\u[dD][89a-fA-F]", text))
+    # json.loads accepts unpaired surrogate escapes; this parser deliberately rejects them.
+    assume(not UNPAIRED_SURROGATE.search(text))
     try:
         expected = _json_loads_strict(text)
     except (ValueError, RecursionError):

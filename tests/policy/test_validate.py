@@ -395,6 +395,7 @@ def test_bad_aws_principals(value: str, code: str) -> None:
         "arn:aws:iam::111122223333:role/path/Demo",
         "arn:aws:sts::111122223333:assumed-role/Demo/session",
         "arn:aws-cn:iam::111122223333:user/carlos",
+        "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLE",
     ],
 )
 def test_good_aws_principals(value: str) -> None:
@@ -532,7 +533,7 @@ def test_actions(action: str, code: str | None) -> None:
     ],
 )
 def test_missing_resource(policy_type: PolicyType, reported: bool) -> None:
-    principal = "*" if policy_type is PolicyType.RCP else SNS
+    principal: Any = "*" if policy_type is PolicyType.RCP else SNS
     if policy_type in (PolicyType.IDENTITY, PolicyType.SCP):
         principal = None
     document = doc(stmt(Resource=None, Principal=principal, Effect="Deny"))
@@ -561,6 +562,14 @@ def test_resource_arns(resource: str, code: str | None) -> None:
     if code:
         issue = only(doc(stmt(NotResource=resource, Resource=None)), code)
         assert not issue.blocking and issue.span.pointer == "/Statement/0"
+
+
+def test_short_arns_are_completed_in_identity_policies() -> None:
+    document = doc(stmt(Principal=None, Resource="arn:aws:sqs"))
+    completed = only(document, "MISSING_ARN_FIELD", PolicyType.IDENTITY)
+    assert completed.severity is Severity.WARNING and "completes" in completed.message
+    refused = only(document, "MISSING_ARN_FIELD", PolicyType.SESSION)
+    assert refused.severity is Severity.ERROR
 
 
 def test_resource_variables_only_in_the_resource_part() -> None:

@@ -24,6 +24,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from deputyguard.awsdata import (
+    PARTITIONS,
     SENSITIVE_KEYS,
     ArnError,
     action_exists,
@@ -35,6 +36,7 @@ from deputyguard.awsdata import (
     parse_arn_pattern,
     rcp_supported_service,
     service_exists,
+    split_arn,
 )
 from deputyguard.policy.issues import Issue, Severity
 from deputyguard.policy.limits import measure, size_limit
@@ -223,6 +225,10 @@ _NULL_GUARD_KEYS = frozenset({"aws:sourceaccount", "aws:sourcearn"})
 _TAG_KEY_STEMS = frozenset({"aws:principaltag", "aws:resourcetag", "aws:requesttag"})
 _ARN_KEY_TYPES = frozenset({"ARN", "ArrayOfARN"})
 _LITERAL_ESCAPES = frozenset({"*", "?", "$"})
+
+_SPECIAL_PRINCIPAL_ACCOUNTS = frozenset({"cloudfront"})
+"""Non-numeric account fields AWS documents in principal ARNs: the legacy CloudFront origin
+access identity `arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity <id>` (S3)."""
 
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 _DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/\S*)?$")
@@ -541,12 +547,22 @@ def _aws_principal_problem(value: str) -> tuple[str, str] | None:
         return code, f"{value!r} is a unique ID; use the ARN (the named entity may be deleted)"
     if not value.startswith("arn:"):
         return "INVALID_PRINCIPAL_FORMAT", f"{value!r} is neither a 12-digit account nor an ARN"
-    try:
-        arn = parse_arn(value)
-    except ArnError as exc:
-        return "INVALID_PRINCIPAL_FORMAT", f"{value!r}: {exc.code}: {exc.message}"
-    if arn.service not in ("iam", "sts") or not is_account_id(arn.account):
-        return "INVALID_PRINCIPAL_FORMAT", f"{value!r} is not an IAM or STS principal ARN"
+    why = _principal_arn_problem(value)
+    return None if why is None else ("INVALID_PRINCIPAL_FORMAT", f"{value!r}: {why}")
+
+
+def _principal_arn_problem(value: str) -> str | None:
+    """`arn:<partition>:iam|sts::<account>:<resource>` (S13, S20)."""
+    parts = split_arn(value)
+    if parts is None:
+        return "an ARN has six colon-separated fields"
+    _, partition, service, _, account, resource = parts
+    if partition not in PARTITIONS:
+        return f"unknown partition {partition!r}"
+    if service not in ("iam", "sts") or not resource:
+        return "not an IAM or STS principal ARN"
+    if not (is_account_id(account) or account in _SPECIAL_PRINCIPAL_ACCOUNTS):
+        return f"account {account!r} is not a 12-digit account ID"
     return None
 
 
@@ -698,7 +714,19 @@ def _check_resource_arns(t: _Target) -> Iterator[Issue]:
             try:
                 parse_arn_pattern(_masked(value) if t.variables else value)
             except ArnError as exc:
-                yield _issue(exc.code, f"resource {value!r}: {exc.message}", statement.span)
+                yield _resource_arn_issue(t, value, exc, statement.span)
+
+
+_AUTO_COMPLETED = frozenset({PolicyType.IDENTITY, PolicyType.BOUNDARY})
+
+
+def _resource_arn_issue(t: _Target, value: str, exc: ArnError, span: Span) -> Issue:
+    """S20: identity policies complete a short ARN (`arn:aws:sqs`) with `*`; others refuse it."""
+    short = exc.code == "MISSING_ARN_FIELD" and value.count(":") < 5
+    if short and t.type in _AUTO_COMPLETED:
+        message = f"resource {value!r} has fewer than six fields; IAM completes it with '*'"
+        return _issue(exc.code, message, span, severity=Severity.WARNING)
+    return _issue(exc.code, f"resource {value!r}: {exc.message}", span)
 
 
 def _check_resource_variable_placement(t: _Target) -> Iterator[Issue]:
