@@ -7,10 +7,15 @@ failing; the tests that only read the recorded oracle results still run.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import casegen
 import pytest
+
+# casegen sits beside this file; make it importable under any pytest import mode.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import casegen  # noqa: E402 (needs the path above)
 
 
 @pytest.fixture(scope="session")

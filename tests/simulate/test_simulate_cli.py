@@ -242,3 +242,42 @@ def test_a_one_megabyte_policy_is_evaluated_or_refused_cleanly(
     code, lines, _ = run(capsys, "simulate", str(cases))
     assert code == 0
     assert lines[0]["decision"] == "ImplicitlyDenied"
+
+
+def test_invalid_org_rcp_is_reported_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = tmp_path / "org.yaml"
+    org.write_text(
+        "organization:\n"
+        "  id: o-a1b2c3d4e5\n"
+        "  root: r-ab12\n"
+        "  accounts: ['111122223333']\n"
+        "  rcps:\n"
+        "    - target: r-ab12\n"
+        "      policy:\n"
+        "        Version: '2012-10-17'\n"
+        "        Statement:\n"
+        "          - Effect: Allow\n"
+        "            Principal: '*'\n"
+        "            Action: 's3:*'\n"
+        "            Resource: '*'\n"
+        "            Condition: {Bool: {aws:PrincipalIsAWSService: 'true'}}\n"
+    )
+    cases = write_jsonl(tmp_path / "c.jsonl", case("own", {"aws:SourceArn": TOPIC}))
+    code, lines, _ = run(capsys, "simulate", str(cases), "--org", str(org))
+    assert code == 3
+    assert "org.yaml" in lines[0]["error"]
+    assert "RCP_SYNTAX_ERROR_ALLOW" in lines[0]["error"]
+    assert "line 10" in lines[0]["error"]
+
+
+def test_invalid_org_file_exits_2_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = tmp_path / "org.yaml"
+    org.write_text("organization:\n  id: o-BAD\n  root: r-ab12\n")
+    cases = write_jsonl(tmp_path / "c.jsonl", case("own", {}))
+    code, _, err = run(capsys, "simulate", str(cases), "--org", str(org))
+    assert code == 2
+    assert "org.yaml:2" in err

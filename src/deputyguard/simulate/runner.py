@@ -20,7 +20,14 @@ from deputyguard.engine.decision import Decision
 from deputyguard.engine.evaluate import Level, PolicySet, Request, evaluate
 from deputyguard.engine.options import DEFAULT_OPTIONS, EngineOptions
 from deputyguard.engine.principals import CallerKind, classify_caller
-from deputyguard.org import OrgModel, OrgModelError, SourceRef, org_from_data
+from deputyguard.org import (
+    DocumentMap,
+    OrgModel,
+    OrgModelError,
+    RcpAttachment,
+    SourceRef,
+    org_from_data,
+)
 from deputyguard.org.derive import resource_context, source_context
 from deputyguard.policy.issues import Issue, PolicyError, error
 from deputyguard.policy.model import PolicyType
@@ -29,7 +36,7 @@ from deputyguard.policy.parse import parse_policy
 from deputyguard.policy.validate import validate_policy
 from deputyguard.simulate.cases import RawCase
 
-COMPILE_CACHE_SIZE = 4096
+COMPILE_CACHE_SIZE = 1024
 
 
 class CaseError(ValueError):
@@ -249,19 +256,30 @@ class Runner:
             org.parent_chain(account), org.rcp_levels(account), strict=True
         ):
             if target not in cache:
-                cache[target] = tuple(
-                    self._compile(
-                        {"name": a.name, "policy": a.document},
-                        f"org rcp {a.name} on {target}",
-                        PolicyType.RCP,
-                        "rcp",
-                        warnings,
-                        target,
-                    )
-                    for a in attachments
-                )
+                cache[target] = tuple(self._org_rcp(a, target, warnings) for a in attachments)
             levels.append(Level(target, cache[target]))
         return tuple(levels)
+
+    def _org_rcp(
+        self, attachment: RcpAttachment, target: str, warnings: list[str]
+    ) -> CompiledPolicy:
+        """An RCP from the org file, reported with the file, line and column it was written at."""
+        location = attachment.location
+        where = f"{location.file or 'org'}: RCP {attachment.name!r} on {target}"
+        compiled, issues = self._parse_validate_compile(
+            attachment.document,
+            PolicyType.RCP,
+            "rcp",
+            attachment.name,
+            target,
+            attachment.source_map,
+            attachment.pointer,
+        )
+        blocking = tuple(i for i in issues if i.blocking)
+        if blocking or compiled is None:
+            raise PolicyError(blocking or issues, where)
+        warnings.extend(f"{where}: {i.describe()}" for i in issues)
+        return compiled
 
     def _compile(
         self,
@@ -296,7 +314,31 @@ class Runner:
         if key is not None and key in self._compiled:
             self._compiled.move_to_end(key)
             return self._compiled[key]
-        result = parse_policy(document, name=name)
+        entry = self._parse_validate_compile(document, ptype, kind, name, level)
+        if key is not None:
+            self._compiled[key] = entry
+            if len(self._compiled) > COMPILE_CACHE_SIZE:
+                self._compiled.popitem(last=False)
+        return entry
+
+    def _parse_validate_compile(
+        self,
+        document: Any,
+        ptype: PolicyType,
+        kind: str,
+        name: str | None,
+        level: str | None,
+        source_map: DocumentMap | None = None,
+        pointer: str = "",
+    ) -> tuple[CompiledPolicy | None, tuple[Issue, ...]]:
+        result = parse_policy(
+            document,
+            name=name,
+            positions=source_map.values if source_map else None,
+            duplicates=source_map.duplicates if source_map else (),
+            all_values=source_map.all_values if source_map else None,
+            base_pointer=pointer,
+        )
         issues: list[Issue] = list(result.issues)
         compiled: CompiledPolicy | None = None
         if result.policy is not None:
@@ -306,12 +348,7 @@ class Runner:
                 compiled = compile_policy(result.policy, kind, name=name, level=level)
             except OperatorError as exc:
                 issues.append(error(exc.code, exc.message, result.policy.span))
-        entry = (compiled, tuple(issues))
-        if key is not None:
-            self._compiled[key] = entry
-            if len(self._compiled) > COMPILE_CACHE_SIZE:
-                self._compiled.popitem(last=False)
-        return entry
+        return compiled, tuple(issues)
 
 
 def _member(data: dict[str, Any], key: str, kind: type) -> Any:
