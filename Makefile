@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/deputyguard simulate examples/cases.yaml --org examples/org.yaml --explain --format text
+	$(BIN)/deputyguard simulate examples/cases.yaml --org examples/org.yaml --explain --lint --format text
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

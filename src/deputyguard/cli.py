@@ -7,7 +7,10 @@ readable, 3 incomplete (some inputs could not be read or evaluated).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import multiprocessing
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import fields, replace
@@ -21,7 +24,14 @@ from deputyguard import __version__
 from deputyguard.engine.options import DEFAULT_OPTIONS, EngineOptions
 from deputyguard.org import OrgModel, OrgModelError, load_org
 from deputyguard.policy.jsontext import JsonSyntaxError, parse_json
-from deputyguard.simulate.cases import CaseFileError, RawCase, open_cases
+from deputyguard.simulate.cases import (
+    CaseFileError,
+    RawCase,
+    case_from_line,
+    is_jsonl,
+    open_case_lines,
+    open_cases,
+)
 from deputyguard.simulate.render import render_result, render_summary
 from deputyguard.simulate.runner import CaseResult, Runner
 
@@ -59,7 +69,17 @@ def _build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--explain", action="store_true", help="trace every statement and condition")
     sim.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
     sim.add_argument("--output", help="write results to FILE instead of stdout")
-    sim.add_argument("--jobs", type=int, default=1, help="worker processes (jsonl output only)")
+    sim.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        help="worker processes for large JSONL files (default 0: one per CPU; 1: no workers)",
+    )
+    sim.add_argument(
+        "--lint",
+        action="store_true",
+        help="also report every validation finding on the policies (Access Analyzer checks)",
+    )
     sim.add_argument(
         "--assume",
         action="append",
@@ -171,6 +191,9 @@ def _read_policy_file(path: str) -> Any:
 
 
 _worker_runner: Runner | None = None
+PARALLEL_THRESHOLD = 2000
+"""Below this many cases a worker pool costs more than it saves."""
+BATCH_LINES = 256
 
 
 def _init_worker(runner: Runner) -> None:
@@ -178,19 +201,31 @@ def _init_worker(runner: Runner) -> None:
     _worker_runner = runner
 
 
-def _work(raw: RawCase) -> tuple[str, bool, bool]:
+def _work_batch(batch: list[tuple[int, int, str]]) -> list[tuple[str, bool, bool, str | None]]:
+    """Evaluate a batch of raw case lines in a worker: decode, run, encode."""
     assert _worker_runner is not None
-    result = _worker_runner.run(raw)
-    return _json_line(result, _worker_runner.explain), result.mismatch, result.decision is None
+    out = []
+    for number, line_no, text in batch:
+        result = _worker_runner.run(case_from_line(number, line_no, text))
+        message = _mismatch_message(result) if result.mismatch else None
+        out.append(
+            (
+                _json_line(result, _worker_runner.explain),
+                result.mismatch,
+                result.decision is None,
+                message,
+            )
+        )
+    return out
 
 
 def _json_line(result: CaseResult, explain: bool) -> str:
     return json.dumps(result.to_json(explain), ensure_ascii=False, separators=(", ", ": "))
 
 
-def _report_mismatch(err: TextIO, result: CaseResult) -> None:
+def _mismatch_message(result: CaseResult) -> str:
     got = result.decision.decision.value if result.decision else f"error ({result.error})"
-    err.write(f"mismatch: case {result.id!r}: expected {result.expect}, got {got}\n")
+    return f"mismatch: case {result.id!r}: expected {result.expect}, got {got}\n"
 
 
 def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -202,10 +237,21 @@ def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except OrgModelError as exc:
             err.write(f"error: {exc}\n")
             return EXIT_USAGE
-    runner = Runner(org=org, options=options, explain=args.explain)
+    runner = Runner(org=org, options=options, explain=args.explain, lint=args.lint)
     closer: TextIO | None = None
     if args.cases and (args.policy or args.principal):
         raise UsageError("give either a case file or a single request, not both")
+    if args.cases and args.format == "jsonl" and args.jobs != 1 and is_jsonl(args.cases):
+        try:
+            lines, closer = open_case_lines(args.cases)
+        except CaseFileError as exc:
+            err.write(f"error: {exc}\n")
+            return EXIT_USAGE
+        try:
+            return _run_lines(args, runner, lines, out, err)
+        finally:
+            if closer is not None:
+                closer.close()
     if args.cases:
         try:
             cases, closer = open_cases(args.cases)
@@ -235,21 +281,8 @@ def _run_cases(
             note = raw.data.get("note") if raw.data else None
             render_result(console, result, note if isinstance(note, str) else None)
             if result.mismatch:
-                _report_mismatch(err, result)
+                err.write(_mismatch_message(result))
         render_summary(console, total, invalid, mismatches)
-    elif args.jobs > 1:
-        import multiprocessing
-
-        with multiprocessing.get_context("fork").Pool(
-            args.jobs, initializer=_init_worker, initargs=(runner,)
-        ) as pool:
-            for line, mismatch, bad in pool.imap(_work, cases, chunksize=256):
-                out.write(line + "\n")
-                total += 1
-                invalid += bad
-                mismatches += mismatch
-                if mismatch:
-                    err.write(f"mismatch: {line[:200]}\n")
     else:
         for raw in cases:
             result = runner.run(raw)
@@ -258,7 +291,53 @@ def _run_cases(
             out.write(_json_line(result, runner.explain) + "\n")
             if result.mismatch:
                 mismatches += 1
-                _report_mismatch(err, result)
+                err.write(_mismatch_message(result))
+    return _exit_code(total, invalid, mismatches, err)
+
+
+def _run_lines(
+    args: argparse.Namespace,
+    runner: Runner,
+    lines: Iterator[tuple[int, int, str]],
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """JSONL in, JSONL out, on every core: workers decode, evaluate and encode whole batches of
+    lines, the main process only moves text. Order is kept; memory stays bounded because at
+    most a window of batches is in flight."""
+    jobs = args.jobs if args.jobs > 1 else (os.cpu_count() or 1)
+    first = list(itertools.islice(lines, PARALLEL_THRESHOLD))
+    counts = [0, 0, 0]  # total, invalid, mismatches
+
+    def emit(results: list[tuple[str, bool, bool, str | None]]) -> None:
+        for line, mismatch, invalid, message in results:
+            out.write(line + "\n")
+            counts[0] += 1
+            counts[1] += invalid
+            counts[2] += mismatch
+            if message:
+                err.write(message)
+
+    batches = _batches(itertools.chain(first, lines))
+    if jobs <= 1 or len(first) < PARALLEL_THRESHOLD:
+        _init_worker(runner)
+        for batch in batches:
+            emit(_work_batch(batch))
+    else:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs, initializer=_init_worker, initargs=(runner,)) as pool:
+            while window := list(itertools.islice(batches, jobs * 8)):
+                for results in pool.imap(_work_batch, window):
+                    emit(results)
+    return _exit_code(counts[0], counts[1], counts[2], err)
+
+
+def _batches(lines: Iterator[tuple[int, int, str]]) -> Iterator[list[tuple[int, int, str]]]:
+    while batch := list(itertools.islice(lines, BATCH_LINES)):
+        yield batch
+
+
+def _exit_code(total: int, invalid: int, mismatches: int, err: TextIO) -> int:
     if total == 0:
         err.write("error: no cases found\n")
         return EXIT_USAGE

@@ -15,7 +15,7 @@ import pytest
 # casegen sits beside this file; make it importable under any pytest import mode.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import casegen  # noqa: E402 (needs the path above)
+import casegen
 
 
 @pytest.fixture(scope="session")

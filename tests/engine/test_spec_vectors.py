@@ -39,7 +39,7 @@ def _request_cases() -> list[Any]:
 
 
 def _run(vector: dict[str, Any], options: EngineOptions | None = None) -> Any:
-    runner = Runner(options=options or EngineOptions())
+    runner = Runner(options=options or EngineOptions(), lint=True)
     return runner.run(RawCase(1, None, vector))
 
 

@@ -982,3 +982,96 @@ def test_issues_point_at_the_offending_element() -> None:
     assert (wildcard.line, wildcard.column) == (10, 45)
     action = by_code["INVALID_ACTION"]
     assert (action.pointer, action.line, action.column) == ("/Statement/0", 4, 5)
+
+
+def _all_vector_policies() -> list[tuple[object, PolicyType]]:
+    import json as _json
+    from pathlib import Path as _Path
+
+    path = _Path(__file__).resolve().parents[3] / "shared" / "spec" / "vectors.jsonl"
+    out: list[tuple[object, PolicyType]] = []
+    if not path.is_file():
+        return out
+    for line in path.read_text().splitlines():
+        vector = _json.loads(line)
+        for item in [vector, *vector.get("variants", [])]:
+            if "policy" in item:
+                out.append((item["policy"], PolicyType(item.get("policy_type") or "resource")))
+            for kind, value in (item.get("policies") or {}).items():
+                ptype = {
+                    "resource": PolicyType.RESOURCE,
+                    "identity": PolicyType.IDENTITY,
+                    "scps": PolicyType.SCP,
+                    "rcps": PolicyType.RCP,
+                }.get(kind)
+                if ptype is None:
+                    continue
+                stack = [value]
+                while stack:
+                    v = stack.pop()
+                    if isinstance(v, list):
+                        stack.extend(v)
+                    elif isinstance(v, dict) and "policies" in v:
+                        stack.extend(v["policies"])
+                    elif isinstance(v, dict) and "policy" in v and "Statement" not in v:
+                        stack.append(v["policy"])
+                    elif isinstance(v, dict):
+                        out.append((v, ptype))
+    return out
+
+
+def test_blocking_only_finds_exactly_the_blocking_issues() -> None:
+    """`blocking_only` runs fewer checks; it must still find every blocking issue."""
+    documents = _all_vector_policies()
+    if not documents:
+        pytest.skip("spec vectors not found")
+    extra = [
+        (
+            {
+                "Statement": {
+                    "Effect": "Allow",
+                    "NotPrincipal": "*",
+                    "Action": "s3:*",
+                    "Resource": "*",
+                }
+            },
+            PolicyType.RESOURCE,
+        ),
+        (
+            {
+                "Statement": {
+                    "Effect": "Deny",
+                    "Principal": {"Service": "*"},
+                    "Action": "s3:*",
+                    "Resource": "*",
+                }
+            },
+            PolicyType.RESOURCE,
+        ),
+        (
+            {"Statement": {"Sid": "a-b", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}},
+            PolicyType.IDENTITY,
+        ),
+        (
+            {
+                "Statement": {
+                    "Effect": "Allow",
+                    "Action": "s3:*",
+                    "Resource": "*",
+                    "Condition": {"StringEqualz": {"aws:SourceAccount": "1"}},
+                }
+            },
+            PolicyType.SCP,
+        ),
+    ]
+    checked = 0
+    for document, _ in [*documents, *extra]:
+        result = parse_policy(document)
+        if result.policy is None:
+            continue
+        for ptype in PolicyType:  # every document under every type exercises each rule
+            full = {i for i in validate_policy(result.policy, ptype) if i.blocking}
+            fast = set(validate_policy(result.policy, ptype, blocking_only=True))
+            assert fast == full, (document, ptype)
+            checked += 1
+    assert checked > 100

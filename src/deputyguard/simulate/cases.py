@@ -55,18 +55,27 @@ def _as_case(number: int, line: int | None, value: Any, error: str | None) -> Ra
     return RawCase(number, line, value)
 
 
-def read_jsonl(stream: TextIO) -> Iterator[RawCase]:
+def jsonl_lines(stream: TextIO) -> Iterator[tuple[int, int, str]]:
+    """(case number, line number, text) of each case line; blank and '#' lines are skipped."""
     number = 0
     for line_no, line in enumerate(stream, 1):
         text = line.strip()
         if not text or text.startswith("#"):
             continue
         number += 1
-        if len(text) > MAX_LINE_BYTES:
-            yield RawCase(number, line_no, None, f"case line larger than {MAX_LINE_BYTES} bytes")
-            continue
-        value, error = _decode_line(text)
-        yield _as_case(number, line_no, value, error)
+        yield number, line_no, text
+
+
+def case_from_line(number: int, line_no: int, text: str) -> RawCase:
+    if len(text) > MAX_LINE_BYTES:
+        return RawCase(number, line_no, None, f"case line larger than {MAX_LINE_BYTES} bytes")
+    value, error = _decode_line(text)
+    return _as_case(number, line_no, value, error)
+
+
+def read_jsonl(stream: TextIO) -> Iterator[RawCase]:
+    for number, line_no, text in jsonl_lines(stream):
+        yield case_from_line(number, line_no, text)
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -100,6 +109,21 @@ def read_yaml(stream: TextIO) -> Iterator[RawCase]:
         yield RawCase(number + 1, None, None, "invalid YAML: nesting too deep")
 
 
+def is_jsonl(path: str) -> bool:
+    """Whether the file holds one case per line (so lines can be handed to worker processes)."""
+    if path == "-":
+        return True
+    file = Path(path)
+    if file.suffix.lower() in (".yaml", ".yml") or not file.is_file():
+        return False
+    try:
+        with file.open(encoding="utf-8", errors="replace") as stream:
+            head = stream.read(4096).lstrip()
+    except OSError:
+        return False
+    return not head.startswith("[")
+
+
 def open_cases(path: str) -> tuple[Iterator[RawCase], TextIO | None]:
     """Open a case file (or '-' for stdin) and return its case iterator."""
     if path == "-":
@@ -131,3 +155,14 @@ def _read_json_or_jsonl(stream: TextIO) -> Iterator[RawCase]:
         return
     stream.seek(0)
     yield from read_jsonl(stream)
+
+
+def open_case_lines(path: str) -> tuple[Iterator[tuple[int, int, str]], TextIO | None]:
+    """The raw case lines of a JSONL file (or stdin), for parallel evaluation."""
+    if path == "-":
+        return jsonl_lines(sys.stdin), None
+    try:
+        stream = Path(path).open(encoding="utf-8", errors="replace")  # noqa: SIM115 (caller closes)
+    except OSError as exc:
+        raise CaseFileError(f"{path}: {exc.strerror}") from exc
+    return jsonl_lines(stream), stream
