@@ -7,6 +7,7 @@ readable, 3 incomplete (some inputs could not be read or evaluated).
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import json
 import multiprocessing
@@ -18,6 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
 from rich.console import Console
 
 from deputyguard import __version__
@@ -220,7 +222,7 @@ def _work_batch(batch: list[tuple[int, int, str]]) -> list[tuple[str, bool, bool
 
 
 def _json_line(result: CaseResult, explain: bool) -> str:
-    return json.dumps(result.to_json(explain), ensure_ascii=False, separators=(", ", ": "))
+    return orjson.dumps(result.to_json(explain)).decode()
 
 
 def _mismatch_message(result: CaseResult) -> str:
@@ -319,11 +321,14 @@ def _run_lines(
                 err.write(message)
 
     batches = _batches(itertools.chain(first, lines))
+    _init_worker(runner)
     if jobs <= 1 or len(first) < PARALLEL_THRESHOLD:
-        _init_worker(runner)
         for batch in batches:
             emit(_work_batch(batch))
     else:
+        # The first batch runs here, before forking, so that the lazily loaded AWS data and the
+        # caches it warms are shared by every worker instead of being loaded once per worker.
+        emit(_work_batch(next(batches)))
         context = multiprocessing.get_context("fork")
         with context.Pool(jobs, initializer=_init_worker, initargs=(runner,)) as pool:
             while window := list(itertools.islice(batches, jobs * 8)):
@@ -347,6 +352,15 @@ def _exit_code(total: int, invalid: int, mismatches: int, err: TextIO) -> int:
     return EXIT_INCOMPLETE if invalid else EXIT_OK
 
 
+def _tune_garbage_collector() -> None:
+    """A run allocates many small, short-lived objects and few cycles: collecting the youngest
+    generation less often, and never re-scanning what start-up loaded, saves about a tenth of
+    the time of a large simulate run. Everything unreachable is still freed by reference
+    counting or by the next collection."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
@@ -355,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "output", None):
             out = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
         if args.command == "simulate":
+            _tune_garbage_collector()
             return _simulate(args, out, sys.stderr)
     except UsageError as exc:
         sys.stderr.write(f"error: {exc}\n")

@@ -55,7 +55,7 @@ def value_text(value: ScalarValue) -> str:
     return str(value)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built on the hot path (see engine/compiled.py)
 class CompiledCondition:
     source: Condition
     operator: Operator

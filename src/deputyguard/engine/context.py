@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from deputyguard.awsdata.catalog import is_multivalued_key
@@ -83,6 +84,18 @@ class Context(Mapping[str, ContextValue]):
 
 
 def make_value(name: str, value: Any) -> ContextValue:
+    if isinstance(value, str):
+        return _string_value(name, value)
+    return _make_value(name, value)
+
+
+@lru_cache(maxsize=16384)
+def _string_value(name: str, value: str) -> ContextValue:
+    """Most context values are plain strings repeated across requests: build each once."""
+    return _make_value(name, value)
+
+
+def _make_value(name: str, value: Any) -> ContextValue:
     multivalued = is_multivalued_key(name)
     if isinstance(value, list):
         texts = tuple(_scalar_text(v, name) for v in value)

@@ -95,7 +95,8 @@ class _Run:
                     how = PrincipalMatch.WILDCARD if principal_ok else None
                 else:
                     principal_ok = False
-            trace: list[ConditionTrace] | None = [] if self.traces is not None else None
+            tracing = self.traces is not None
+            trace: list[ConditionTrace] | None = [] if tracing else None
             action_ok = principal_ok is not False and st.action_matches(self.action)
             resource_ok = action_ok and st.resource_matches(
                 self.request.resource, self.parts, self.request.context, self.options
@@ -103,6 +104,8 @@ class _Run:
             conditions_ok = resource_ok and evaluate_conditions(
                 st.conditions, self.request.context, self.options, trace
             )
+            if not (conditions_ok or tracing):
+                continue
             where = MatchedStatement(
                 policy.kind,
                 st.statement.index,

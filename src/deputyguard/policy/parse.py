@@ -62,7 +62,10 @@ class ParseResult:
 
 
 def pointer_token(token: str | int) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
+    text = str(token)
+    if "~" not in text and "/" not in text:
+        return text
+    return text.replace("~", "~0").replace("/", "~1")
 
 
 class _Parser:
@@ -86,6 +89,8 @@ class _Parser:
     # -- helpers -------------------------------------------------------------------------------
     def span(self, pointer: str) -> Span:
         full = self.base + pointer
+        if not self.positions:
+            return Span(full)
         pos = self.positions.get(full)
         if pos is None:
             return Span(full)
@@ -95,6 +100,8 @@ class _Parser:
         self.issues.append(error(code, message, self.span(pointer), blocking=blocking))
 
     def check_duplicates(self, pointer: str, allowed_merge: frozenset[str]) -> None:
+        if not self.duplicates:
+            return
         for key in sorted(self.duplicates.get(self.base + pointer, ())):
             where = f"{pointer}/{pointer_token(key)}"
             if self.legacy and (key in allowed_merge or key == "Effect"):

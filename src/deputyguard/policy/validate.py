@@ -536,6 +536,7 @@ def _check_not_principal_with_allow(t: _Target) -> Iterator[Issue]:
             )
 
 
+@lru_cache(maxsize=8192)
 def _aws_principal_problem(value: str) -> tuple[str, str] | None:
     """S13, S20: a 12-digit account or an `arn:…:iam|sts::<account>:…`; unique IDs warn (S18)."""
     if has_wildcard(value):
@@ -576,6 +577,7 @@ def _check_aws_principals(t: _Target) -> Iterator[Issue]:
                     yield _issue(problem[0], f"AWS principal {problem[1]}", p.span)
 
 
+@lru_cache(maxsize=8192)
 def _service_principal_problem(value: str) -> tuple[str, str] | None:
     if value == "*":
         return "SERVICE_PRINCIPAL_WILDCARD", '"Service": "*" is not allowed; name the service'
@@ -599,6 +601,7 @@ def _check_service_principals(t: _Target) -> Iterator[Issue]:
                     yield _issue(problem[0], problem[1], p.span)
 
 
+@lru_cache(maxsize=8192)
 def _federated_problem(value: str) -> tuple[str, str] | None:
     if has_wildcard(value):
         return "UNSUPPORTED_WILDCARD_IN_PRINCIPAL", f"federated principal {value!r} has a wildcard"

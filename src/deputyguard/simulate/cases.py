@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
 import yaml
 
 MAX_LINE_BYTES = 8 * 1024 * 1024
@@ -40,8 +41,8 @@ class CaseFileError(ValueError):
 
 def _decode_line(text: str) -> tuple[Any, str | None]:
     try:
-        return json.loads(text), None
-    except json.JSONDecodeError as exc:
+        return orjson.loads(text), None
+    except orjson.JSONDecodeError as exc:
         return None, f"invalid JSON: {exc.msg} (column {exc.colno})"
     except RecursionError:
         return None, "invalid JSON: nesting too deep"

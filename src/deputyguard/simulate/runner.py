@@ -7,11 +7,12 @@ given in `request.context` always win. Without a source the context is used exac
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from deputyguard.awsdata.arn import account_of
 from deputyguard.engine.compiled import CompiledPolicy, compile_policy
@@ -37,6 +38,7 @@ from deputyguard.policy.validate import validate_policy
 from deputyguard.simulate.cases import RawCase
 
 COMPILE_CACHE_SIZE = 1024
+CACHE_PROBE = 1000
 
 
 class CaseError(ValueError):
@@ -86,6 +88,8 @@ class Runner:
     """Report every validation finding as a warning; otherwise only check that each policy can
     be evaluated (the blocking checks), which is several times cheaper."""
     _org_rcps: dict[int, dict[str, tuple[CompiledPolicy, ...]]] = field(default_factory=dict)
+    _cache_stats: list[int] = field(default_factory=lambda: [0, 0])
+    """Look-ups made and hits, while probing whether the compile cache pays off."""
     _compiled: OrderedDict[tuple[Any, ...], tuple[CompiledPolicy | None, tuple[Issue, ...]]] = (
         field(default_factory=OrderedDict)
     )
@@ -308,12 +312,18 @@ class Runner:
         self, document: Any, ptype: PolicyType, kind: str, name: str | None, level: str | None
     ) -> tuple[CompiledPolicy | None, tuple[Issue, ...]]:
         """Parse, validate and compile, remembering recent documents: suites of cases usually
-        share a few policies, and compiling dominates the cost of a decision."""
-        try:
-            key = (json.dumps(document, sort_keys=True), ptype, kind, name, level)
-        except (TypeError, ValueError, RecursionError):
-            key = None
+        share a few policies, and compiling dominates the cost of a decision. When the first
+        CACHE_PROBE look-ups hit less than 5 % of the time, the cache stops being consulted."""
+        key = None
+        lookups, hits = self._cache_stats
+        if lookups < CACHE_PROBE or hits * 20 >= lookups:
+            try:
+                key = (orjson.dumps(document), ptype, kind, name, level)
+            except (TypeError, orjson.JSONEncodeError):
+                key = None
+            self._cache_stats[0] += 1
         if key is not None and key in self._compiled:
+            self._cache_stats[1] += 1
             self._compiled.move_to_end(key)
             return self._compiled[key]
         entry = self._parse_validate_compile(document, ptype, kind, name, level)
