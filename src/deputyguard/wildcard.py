@@ -15,10 +15,11 @@ which bounds the work per text character by the segment length in machine words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["Glob", "compile_glob", "glob_match", "has_wildcard"]
+__all__ = ["Glob", "compile_glob", "glob_match", "has_wildcard", "text_matcher"]
 
 # Work budget per window character before an anchored `?` search switches to shift-and.
 _ANCHOR_BUDGET_FACTOR = 8
@@ -167,3 +168,19 @@ def glob_match(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
 def has_wildcard(text: str) -> bool:
     """True if `text` contains a glob metacharacter (`*` or `?`)."""
     return "*" in text or "?" in text
+
+
+def _always(_text: str) -> bool:
+    return True
+
+
+@lru_cache(maxsize=65536)
+def text_matcher(pattern: str) -> Callable[[str], bool]:
+    """The cheapest case-sensitive test for `pattern`: `*` accepts everything, a pattern without
+    wildcards is a string comparison, anything else a compiled `Glob`. Hot paths (Action and
+    Resource matching) call the returned function directly."""
+    if pattern == "*":
+        return _always
+    if not has_wildcard(pattern):
+        return pattern.__eq__
+    return compile_glob(pattern).matches

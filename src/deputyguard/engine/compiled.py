@@ -7,6 +7,7 @@ a frozen dataclass costs about five times as much to build, and simulate builds 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from deputyguard.awsdata.arn import split_arn
@@ -16,13 +17,22 @@ from deputyguard.engine.options import EngineOptions
 from deputyguard.engine.values import like, literal_text
 from deputyguard.engine.variables import parse_template, resolve
 from deputyguard.policy.model import Effect, Policy, PrincipalSet, Statement
-from deputyguard.wildcard import compile_glob
+from deputyguard.wildcard import text_matcher
 
 
 @dataclass(slots=True)  # not frozen: built on the hot path (see module docstring)
 class ResourcePattern:
+    """One Resource/NotResource entry, split into its six ARN components once."""
+
     text: str
     variables: bool
+    components: tuple[str, ...] | None = None
+    matchers: tuple[Callable[[str], bool], ...] | None = None
+
+    def __post_init__(self) -> None:
+        self.components = _resource_components(self.text)
+        if self.components is not None and not self.variables:
+            self.matchers = tuple(text_matcher(c) for c in self.components)
 
     def matches(
         self,
@@ -33,17 +43,21 @@ class ResourcePattern:
     ) -> bool:
         if self.text == "*":
             return True
-        pattern_parts = _resource_components(self.text)
+        pattern_parts = self.components
         if pattern_parts is None or parts is None:
             return like(self.text, resource)
-        if self.variables:
-            # Variables are substituted in the resource part only, after the fifth colon (S8);
-            # elsewhere `${...}` is literal text.
-            pieces = resolve(parse_template(pattern_parts[5]), context, options)
-            if pieces is None:
-                return False  # an unresolved variable matches no resource (S8)
-            last = "".join(literal_text(t) if lit else t for t, lit in pieces)
-            pattern_parts = (*pattern_parts[:5], last)
+        if self.matchers is not None:
+            for matcher, value in zip(self.matchers, parts, strict=True):
+                if not matcher(value):
+                    return False
+            return True
+        # Variables are substituted in the resource part only, after the fifth colon (S8);
+        # elsewhere `${...}` is literal text.
+        pieces = resolve(parse_template(pattern_parts[5]), context, options)
+        if pieces is None:
+            return False  # an unresolved variable matches no resource (S8)
+        last = "".join(literal_text(t) if lit else t for t, lit in pieces)
+        pattern_parts = (*pattern_parts[:5], last)
         return all(like(p, v) for p, v in zip(pattern_parts, parts, strict=True))
 
 
@@ -81,11 +95,11 @@ class CompiledStatement:
         return self.statement.effect is Effect.DENY
 
     def action_matches(self, action: str) -> bool:
-        lowered = action.lower()
+        """`action` must be lower-case; patterns were lower-cased at compile time (S30)."""
         if self.actions is not None:
-            return any(compile_glob(p).matches(lowered) for p in self.actions)
+            return any(text_matcher(p)(action) for p in self.actions)
         if self.not_actions is not None:
-            return not any(compile_glob(p).matches(lowered) for p in self.not_actions)
+            return not any(text_matcher(p)(action) for p in self.not_actions)
         return False
 
     def resource_matches(

@@ -75,6 +75,10 @@ class _Run:
     options: EngineOptions
     traces: list[StatementTrace] | None
     notes: list[str]
+    action_lower: str = ""
+
+    def __post_init__(self) -> None:
+        self.action_lower = self.action.lower()
 
     def matching(
         self, policy: CompiledPolicy
@@ -97,7 +101,7 @@ class _Run:
                     principal_ok = False
             tracing = self.traces is not None
             trace: list[ConditionTrace] | None = [] if tracing else None
-            action_ok = principal_ok is not False and st.action_matches(self.action)
+            action_ok = principal_ok is not False and st.action_matches(self.action_lower)
             resource_ok = action_ok and st.resource_matches(
                 self.request.resource, self.parts, self.request.context, self.options
             )
@@ -121,7 +125,7 @@ class _Run:
                     StatementTrace(
                         where,
                         principal_ok,
-                        st.action_matches(self.action),
+                        st.action_matches(self.action_lower),
                         st.resource_matches(
                             self.request.resource, self.parts, self.request.context, self.options
                         ),
