@@ -47,10 +47,7 @@ class ResourcePattern:
         if pattern_parts is None or parts is None:
             return like(self.text, resource)
         if self.matchers is not None:
-            for matcher, value in zip(self.matchers, parts, strict=True):
-                if not matcher(value):
-                    return False
-            return True
+            return all(m(v) for m, v in zip(self.matchers, parts, strict=True))
         # Variables are substituted in the resource part only, after the fifth colon (S8);
         # elsewhere `${...}` is literal text.
         pieces = resolve(parse_template(pattern_parts[5]), context, options)

@@ -37,7 +37,7 @@ from deputyguard.policy.parse import parse_policy
 from deputyguard.policy.validate import validate_policy
 from deputyguard.simulate.cases import RawCase
 
-COMPILE_CACHE_SIZE = 8192
+COMPILE_CACHE_SIZE = 2048
 CACHE_PROBE = 1000
 
 
