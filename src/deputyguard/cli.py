@@ -244,22 +244,14 @@ def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.cases and (args.policy or args.principal):
         raise UsageError("give either a case file or a single request, not both")
     if args.cases and args.format == "jsonl" and args.jobs != 1 and is_jsonl(args.cases):
-        try:
-            lines, closer = open_case_lines(args.cases)
-        except CaseFileError as exc:
-            err.write(f"error: {exc}\n")
-            return EXIT_USAGE
+        lines, closer = open_case_lines(args.cases)
         try:
             return _run_lines(args, runner, lines, out, err)
         finally:
             if closer is not None:
                 closer.close()
     if args.cases:
-        try:
-            cases, closer = open_cases(args.cases)
-        except CaseFileError as exc:
-            err.write(f"error: {exc}\n")
-            return EXIT_USAGE
+        cases, closer = open_cases(args.cases)
     else:
         cases = iter([_single_case(args)])
     try:
@@ -371,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "simulate":
             _tune_garbage_collector()
             return _simulate(args, out, sys.stderr)
-    except UsageError as exc:
+    except (UsageError, CaseFileError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE
     except OSError as exc:

@@ -281,11 +281,7 @@ class Runner:
             attachment.source_map,
             attachment.pointer,
         )
-        blocking = tuple(i for i in issues if i.blocking)
-        if blocking or compiled is None:
-            raise PolicyError(blocking or issues, where)
-        warnings.extend(f"{where}: {i.describe()}" for i in issues)
-        return compiled
+        return _accept(compiled, issues, where, warnings)
 
     def _compile(
         self,
@@ -302,11 +298,7 @@ class Runner:
             name = value.get("name") if isinstance(value.get("name"), str) else None
             document = value["policy"]
         compiled, issues = self._compile_cached(document, ptype, kind, name, level)
-        blocking = tuple(i for i in issues if i.blocking)
-        if blocking or compiled is None:
-            raise PolicyError(blocking or issues, where)
-        warnings.extend(f"{where}{i.span.pointer}: {i.code}: {i.message}" for i in issues)
-        return compiled
+        return _accept(compiled, issues, where, warnings)
 
     def _compile_cached(
         self, document: Any, ptype: PolicyType, kind: str, name: str | None, level: str | None
@@ -360,6 +352,18 @@ class Runner:
             except OperatorError as exc:
                 issues.append(error(exc.code, exc.message, result.policy.span))
         return compiled, tuple(issues)
+
+
+def _accept(
+    compiled: CompiledPolicy | None, issues: tuple[Issue, ...], where: str, warnings: list[str]
+) -> CompiledPolicy:
+    """The compiled policy, or a PolicyError naming every blocking issue; other issues become
+    warnings prefixed with where the policy came from."""
+    blocking = tuple(i for i in issues if i.blocking)
+    if blocking or compiled is None:
+        raise PolicyError(blocking or issues, where)
+    warnings.extend(f"{where}: {i.describe()}" for i in issues)
+    return compiled
 
 
 def _member(data: dict[str, Any], key: str, kind: type) -> Any:
