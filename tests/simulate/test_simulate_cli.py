@@ -281,3 +281,62 @@ def test_invalid_org_file_exits_2_naming_the_line(
     code, _, err = run(capsys, "simulate", str(cases), "--org", str(org))
     assert code == 2
     assert "org.yaml:2" in err
+
+
+def test_a_binary_file_gives_errors_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(bytes(range(256)) * 4)
+    code, lines, _ = run(capsys, "simulate", str(path))
+    assert code == 3
+    assert lines and all(r["decision"] is None and "invalid JSON" in r["error"] for r in lines)
+
+
+def test_a_broken_json_array_file_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cases.json"
+    path.write_text('[{"id": "a"}, {"id": ')
+    code, lines, _ = run(capsys, "simulate", str(path))
+    assert code == 3
+    assert "invalid JSON array of cases" in lines[0]["error"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda c: c["request"].update(action=7), "request.action must be a non-empty string"),
+        (lambda c: c["request"].update(context=["x"]), "request.context must be an object"),
+        (lambda c: c.update(policies=[]), "policies must be an object"),
+        (lambda c: c["policies"].update(identity="x"), "policies.identity must be a list"),
+        (lambda c: c["policies"].update(extra={}), "policies.extra: unknown member"),
+        (
+            lambda c: c["request"].update(source={"arn": 5}),
+            "request.source is only for requests made by a service principal",
+        ),
+    ],
+)
+def test_wrong_types_name_the_member(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mutate: Any, message: str
+) -> None:
+    bad = case("bad", {})
+    if "source" in message:
+        bad["request"]["principal"] = "arn:aws:iam::111122223333:role/R"
+    mutate(bad)
+    cases = write_jsonl(tmp_path / "c.jsonl", bad, case("fine", {"aws:SourceArn": TOPIC}))
+    code, lines, _ = run(capsys, "simulate", str(cases))
+    assert code == 3
+    assert message in lines[0]["error"]
+    assert lines[1]["decision"] == "Allowed"
+
+
+def test_parallel_run_keeps_order_and_matches_the_serial_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items = [case(f"c{i}", {"aws:SourceArn": TOPIC if i % 3 else TOPIC + "x"}) for i in range(2600)]
+    cases = write_jsonl(tmp_path / "c.jsonl", *items)
+    _, serial, _ = run(capsys, "simulate", str(cases), "--jobs", "1")
+    _, parallel, _ = run(capsys, "simulate", str(cases), "--jobs", "2")
+    assert [r["id"] for r in parallel] == [f"c{i}" for i in range(2600)]
+    assert parallel == serial

@@ -120,7 +120,9 @@ class Runner:
         resource_account = raw_request.get("resourceAccount")
         if resource_account is not None and not isinstance(resource_account, str):
             raise CaseError("request.resourceAccount must be a string")
-        raw_context = raw_request.get("context") or {}
+        raw_context = raw_request.get("context")
+        if raw_context is None:
+            raw_context = {}
         if not isinstance(raw_context, dict):
             raise CaseError("request.context must be an object")
         try:
@@ -137,7 +139,9 @@ class Runner:
             context = context.with_values(
                 source_context(org, _source_ref(source), principal)
             ).with_values(resource_context(org, account))
-        raw_policies = data.get("policies") or {}
+        raw_policies = data.get("policies")
+        if raw_policies is None:
+            raw_policies = {}
         if not isinstance(raw_policies, dict):
             raise CaseError("policies must be an object")
         warnings: list[str] = []
