@@ -1,0 +1,1 @@
+"""One module per subcommand; `deputyguard.cli` only parses arguments and dispatches."""
