@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from deputyguard import __version__
+from deputyguard.commands import check as check_command
+from deputyguard.commands import rules as rules_command
 from deputyguard.commands.common import EXIT_USAGE, UsageError
 from deputyguard.commands.simulate import POLICY_MEMBERS, run_simulate
 from deputyguard.simulate.cases import CaseFileError
@@ -53,6 +55,14 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="OPTION=VALUE",
         help="choose behaviour the spec marks UNCONFIRMED (see `--assume help`)",
     )
+    check = sub.add_parser(
+        "check",
+        help="find confused-deputy weaknesses in policies, each proven by a request",
+        description="Analyze policy files and directories (see `deputyguard rules`).",
+    )
+    check_command.add_arguments(check)
+    rules = sub.add_parser("rules", help="list the rules, or explain one with examples")
+    rules_command.add_arguments(rules)
     one = sim.add_argument_group("a single request")
     one.add_argument("--policy", action="append", default=[], help="policy JSON file")
     one.add_argument("--policy-type", choices=sorted(POLICY_MEMBERS), default="resource")
@@ -86,6 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "simulate":
             _tune_garbage_collector()
             return run_simulate(args, out, sys.stderr)
+        if args.command == "check":
+            _tune_garbage_collector()
+            return check_command.run_check(args, out, sys.stderr)
+        if args.command == "rules":
+            return rules_command.run_rules(args, out, sys.stderr)
     except (UsageError, CaseFileError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE

@@ -10,14 +10,15 @@ rule; syntactic rules add `medium`/`low`/`info` findings.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
-
-from deputyguard.analysis import attribution, syntactic
 from deputyguard.analysis.baseline import fingerprint
 from deputyguard.analysis.catalog import rule as rule_info
+from deputyguard.awsdata.integrations import KeyStatus, is_passrole_gated, key_status
+
+from deputyguard.analysis import attribution, syntactic
 from deputyguard.analysis.model import Finding, Location, PolicyVerdict, Severity, Verdict
 from deputyguard.analysis.probes import (
     Grant,
@@ -30,7 +31,7 @@ from deputyguard.analysis.probes import (
     grants,
     path_convention_resource,
 )
-from deputyguard.awsdata.integrations import KeyStatus, is_passrole_gated, key_status
+from deputyguard.awsdata.arn import is_account_id, split_arn
 from deputyguard.engine.compiled import CompiledPolicy, compile_policy
 from deputyguard.engine.context import Context, RequestError
 from deputyguard.engine.decision import Decision
@@ -85,6 +86,19 @@ class Analyzer:
     def __init__(self, settings: AnalysisSettings) -> None:
         self.settings = settings
         self._rcp_levels: tuple[Level, ...] | None = None
+        self._by_owner: dict[str, Analyzer] = {}
+
+    def _for_owner(self, policy: Policy) -> Analyzer:
+        """Without --account, a policy whose Resource ARNs all name one account is owned by that
+        account (SQS, SNS, KMS and IAM ARNs carry it; S3 ARNs do not): analyze it as such."""
+        if self.settings.owner is not None:
+            return self
+        owner = infer_owner(policy)
+        if owner is None:
+            return self
+        if owner not in self._by_owner:
+            self._by_owner[owner] = Analyzer(replace(self.settings, owner=owner))
+        return self._by_owner[owner]
 
     # -- entry point ---------------------------------------------------------------------------
     def analyze(self, item: PolicyInput) -> PolicyAnalysis:
@@ -92,14 +106,20 @@ class Analyzer:
             policy = self._parse(item)
         except PolicyRejected as exc:
             return PolicyAnalysis([], None, str(exc))
+        owned = self._for_owner(policy)
+        if owned is not self:
+            return owned.analyze(item)
         findings: list[Finding] = []
         if item.policy_type in (PolicyType.RESOURCE, PolicyType.TRUST):
             findings.extend(self._semantic(item, policy))
         findings.extend(self._syntactic(item, policy, findings))
         findings.sort(key=lambda f: (-f.severity.rank, f.statement_index or 0, f.rule))
         verdict = PolicyVerdict(
-            item.file, item.pointer, Verdict.of([f.severity for f in findings]),
-            item.policy_type.value, item.resource,
+            item.file,
+            item.pointer,
+            Verdict.of([f.severity for f in findings]),
+            item.policy_type.value,
+            item.resource,
         )
         return PolicyAnalysis(findings, verdict)
 
@@ -151,40 +171,47 @@ class Analyzer:
         self._rcp_levels = tuple(levels)
         return self._rcp_levels
 
-    def _semantic(self, item: PolicyInput, policy: Policy) -> list[Finding]:
-        compiled = compile_policy(policy, "resource")
-        policy_set = self._policy_set(compiled)
+    def adversarial(
+        self, item: PolicyInput, policy: Policy | None = None
+    ) -> list[tuple[Grant, Probe, Decision]]:
+        """Every adversarial request generated for the policy, with the engine's decision."""
+        policy = policy or self._parse(item)
+        owned = self._for_owner(policy)
+        if owned is not self:
+            return owned.adversarial(item, policy)
+        policy_set = self._policy_set(compile_policy(policy, "resource"))
         builder = ProbeBuilder(policy, self.settings.trust)
-        findings: dict[int, Finding] = {}
+        out = []
         for grant in grants(policy):
-            for probe, decision in self._counterexamples(grant, builder, policy_set, item):
-                statement = _granting_statement(policy, decision, grant.statement)
-                if probe.hypothetical is not None:
-                    continue  # evidence for DG014 (medium), reported by the syntactic rules
-                if (
-                    item.policy_type is PolicyType.TRUST
-                    and probe.kind is not ProbeKind.FOREIGN_IAM
-                    and is_passrole_gated(probe.principal)
-                ):
-                    continue  # role use is gated by iam:PassRole; no source keys are sent
-                cause = attribution.explain(statement, probe, policy, self.settings.owner)
-                known = findings.get(statement.index)
-                if known is not None and _rank(known.rule) <= _rank(cause.rule):
-                    continue
-                findings[statement.index] = self._finding(item, statement, cause, probe)
-        return list(findings.values())
-
-    def _counterexamples(
-        self, grant: Grant, builder: ProbeBuilder, policy_set: PolicySet, item: PolicyInput
-    ) -> list[tuple[Probe, Decision]]:
-        out: list[tuple[Probe, Decision]] = []
-        for probe in self._probes(grant, builder):
-            if probe.trusted:
-                continue
-            decision = self._decide(probe, policy_set)
-            if decision is not None and decision.allowed:
-                out.append((probe, decision))
+            for probe in self._probes(grant, builder):
+                decision = self._decide(probe, policy_set)
+                if decision is not None:
+                    out.append((grant, probe, decision))
         return out
+
+    def exploitable(self, item: PolicyInput, probe: Probe, decision: Decision) -> bool:
+        """An allowed request from outside the trusted set that needs nothing unusual to happen
+        first, and is not a role use gated by iam:PassRole (rules.md)."""
+        if probe.trusted or not decision.allowed or probe.hypothetical is not None:
+            return False
+        return not (
+            item.policy_type is PolicyType.TRUST
+            and probe.kind is not ProbeKind.FOREIGN_IAM
+            and is_passrole_gated(probe.principal)
+        )
+
+    def _semantic(self, item: PolicyInput, policy: Policy) -> list[Finding]:
+        findings: dict[int, Finding] = {}
+        for grant, probe, decision in self.adversarial(item, policy):
+            if not self.exploitable(item, probe, decision):
+                continue
+            statement = _granting_statement(policy, decision, grant.statement)
+            cause = attribution.explain(statement, probe, policy, self.settings.owner)
+            known = findings.get(statement.index)
+            if known is not None and _rank(known.rule) <= _rank(cause.rule):
+                continue
+            findings[statement.index] = self._finding(item, statement, cause, probe)
+        return list(findings.values())
 
     def _probes(self, grant: Grant, builder: ProbeBuilder) -> list[Probe]:
         owner = self.settings.owner
@@ -200,25 +227,47 @@ class Analyzer:
                             target = path_convention_resource(resource, principal, source.account)
                         context = builder.service_context(principal, source, owner)
                         probes.append(
-                            Probe(kind, principal, action, target, context, trusted, source,
-                                  hypothetical)
+                            Probe(
+                                kind,
+                                principal,
+                                action,
+                                target,
+                                context,
+                                trusted,
+                                source,
+                                hypothetical,
+                            )
                         )
                     if not _always_sends_source(principal, action):
                         probes.append(
-                            Probe(ProbeKind.NO_SOURCE_KEYS, principal, action, resource,
-                                  builder.service_context(principal, None, owner), False)
+                            Probe(
+                                ProbeKind.NO_SOURCE_KEYS,
+                                principal,
+                                action,
+                                resource,
+                                builder.service_context(principal, None, owner),
+                                False,
+                            )
                         )
         if grant.everyone:
             foreign = builder.foreign[0]
             caller = f"arn:aws:iam::{foreign}:role/Attacker"
             for action in concrete_actions(statement, None)[:2]:
                 for resource in concrete_resources(statement, action, owner):
-                    probes.append(Probe(
-                        ProbeKind.FOREIGN_IAM, caller, action, resource,
-                        {"aws:PrincipalArn": caller, "aws:PrincipalAccount": foreign,
-                         "aws:PrincipalIsAWSService": "false"},
-                        False,
-                    ))
+                    probes.append(
+                        Probe(
+                            ProbeKind.FOREIGN_IAM,
+                            caller,
+                            action,
+                            resource,
+                            {
+                                "aws:PrincipalArn": caller,
+                                "aws:PrincipalAccount": foreign,
+                                "aws:PrincipalIsAWSService": "false",
+                            },
+                            False,
+                        )
+                    )
                     probes.append(
                         Probe(ProbeKind.ANONYMOUS, "anonymous", action, resource, {}, False)
                     )
@@ -229,8 +278,11 @@ class Analyzer:
             return None
         try:
             request = Request(
-                probe.principal, probe.action, probe.resource,
-                Context.from_json(probe.context), self.settings.owner,
+                probe.principal,
+                probe.action,
+                probe.resource,
+                Context.from_json(probe.context),
+                self.settings.owner,
             )
             return evaluate(request, policy_set, self.settings.engine)
         except RequestError:
@@ -288,6 +340,16 @@ class Analyzer:
             )
             out.append(self._finding(item, note.statement, cause, None))
         return out
+
+
+def infer_owner(policy: Policy) -> str | None:
+    accounts = set()
+    for statement in policy.statements:
+        for text in (*(statement.resources or ()), *(statement.not_resources or ())):
+            parts = split_arn(text)
+            if parts is not None and is_account_id(parts[4]):
+                accounts.add(parts[4])
+    return accounts.pop() if len(accounts) == 1 else None
 
 
 def _rank(rule: str) -> int:

@@ -18,9 +18,17 @@ from deputyguard.policy.model import Condition, Effect, Policy, Statement
 from deputyguard.policy.operators import OperatorError, Qualifier, parse_operator
 from deputyguard.wildcard import has_wildcard
 
-
 PRIORITY = (
-    "DG013", "DG016", "DG015", "DG002", "DG009", "DG003", "DG012", "DG004", "DG010", "DG017",
+    "DG013",
+    "DG016",
+    "DG015",
+    "DG002",
+    "DG009",
+    "DG003",
+    "DG012",
+    "DG004",
+    "DG010",
+    "DG017",
     "DG001",
 )
 """Most specific first: a statement reports one counterexample-backed rule (rules.md)."""
@@ -59,43 +67,44 @@ def _guard_hint(owner: str | None) -> str:
     )
 
 
-def explain(
-    statement: Statement, probe: Probe, policy: Policy, owner: str | None
-) -> Cause:
+def explain(statement: Statement, probe: Probe, policy: Policy, owner: str | None) -> Cause:
     """Name the rule behind an allowed untrusted request granted by `statement`."""
     who = _who(probe)
     grant = f"{probe.principal} may call {probe.action}"
     if statement.not_principal is not None:
-        severity = "critical" if probe.kind in (ProbeKind.FOREIGN_IAM, ProbeKind.ANONYMOUS) else "high"
+        severity = (
+            "critical" if probe.kind in (ProbeKind.FOREIGN_IAM, ProbeKind.ANONYMOUS) else "high"
+        )
         return Cause(
-            "DG013", severity,
+            "DG013",
+            severity,
             f"Allow with NotPrincipal grants every principal it does not name: {who} is allowed "
             f"{probe.action}",
             'use Effect "Deny" with NotPrincipal, or name the principals in Principal',
         )
     if probe.kind in (ProbeKind.FOREIGN_IAM, ProbeKind.ANONYMOUS):
         return Cause(
-            "DG016", "critical",
+            "DG016",
+            "critical",
             f"the statement grants everyone: {who} is allowed {probe.action}",
             "name the principals, or add a condition that excludes foreign callers "
             "(aws:PrincipalOrgID for IAM principals, source keys for services)",
         )
     conditions = source_conditions(statement)
     if not conditions:
-        guards = [
-            s for s in policy.statements
-            if s.effect is Effect.DENY and source_conditions(s)
-        ]
+        guards = [s for s in policy.statements if s.effect is Effect.DENY and source_conditions(s)]
         if guards:
             return Cause(
-                "DG017", "high",
+                "DG017",
+                "high",
                 f"{grant} on behalf of {who}: the Deny guard (statement {guards[0].index}) "
                 "does not cover this request",
                 "make the Deny cover every action, resource and principal of the Allow, with an "
                 "operator that is true when the key is absent, or guard the Allow itself",
             )
         return Cause(
-            "DG001", "high",
+            "DG001",
+            "high",
             f"{grant} on behalf of any source: {who} is allowed",
             _guard_hint(owner),
         )
@@ -105,7 +114,8 @@ def explain(
         if cause is not None:
             return cause
     return Cause(
-        "DG001", "high",
+        "DG001",
+        "high",
         f"{grant} on behalf of {who}: the source conditions do not bind the source",
         _guard_hint(owner),
     )
@@ -129,7 +139,8 @@ def _condition_cause(
     label = f"{condition.operator} {condition.key}"
     if any(_self_reference(v, key) for v in values):
         return Cause(
-            "DG015", "high",
+            "DG015",
+            "high",
             f"{label} compares the key with a variable that resolves to the request's own "
             f"source: it matches every source, so {who} is allowed",
             "compare with literal values: your account id, organization id or source ARN",
@@ -138,17 +149,18 @@ def _condition_cause(
     if operator.qualifier is Qualifier.FOR_ALL_VALUES and not present:
         multivalued = is_multivalued_key(condition.key) is True
         return Cause(
-            "DG002" if multivalued else "DG009", "high",
+            "DG002" if multivalued else "DG009",
+            "high",
             f"{label} is vacuously true when the key is absent: {who} is allowed",
             f'add "Null": {{"{condition.key}": "false"}}, or use ForAnyValue'
             if multivalued
-            else f"drop ForAllValues: {condition.key} is single-valued (use "
-            f"{operator.base.name})",
+            else f"drop ForAllValues: {condition.key} is single-valued (use {operator.base.name})",
             condition,
         )
     if operator.if_exists and not present:
         return Cause(
-            "DG003", "high",
+            "DG003",
+            "high",
             f"{label} is true when the key is absent: {who} is allowed",
             f"use {operator.base.name} without IfExists in an Allow, or add "
             f'"Null": {{"{condition.key}": "false"}}',
@@ -156,7 +168,8 @@ def _condition_cause(
         )
     if operator.base.negated:
         return Cause(
-            "DG012", "high",
+            "DG012",
+            "high",
             f"{label} in an Allow matches every other value and an absent key: {who} is allowed",
             f"use the positive operator ({operator.base.positive.replace('Like', 'Equals')}) "
             "with the values you trust",
@@ -164,7 +177,8 @@ def _condition_cause(
         )
     if key == "aws:sourceorgpaths" and present and _org_prefixed(values, probe):
         return Cause(
-            "DG010", "high",
+            "DG010",
+            "high",
             f"{label} admits organization {probe.source.org_id if probe.source else '?'}, which "
             f"is not trusted: {who} is allowed",
             "give the organization model (--org) or list the organization as trusted "
@@ -173,7 +187,8 @@ def _condition_cause(
         )
     if present and any(has_wildcard(v) for v in values) and operator.base.compare == "like":
         return Cause(
-            "DG004", "high",
+            "DG004",
+            "high",
             f"the pattern of {label} admits foreign sources: {who} is allowed",
             "pin the account component (ArnLike arn:aws:<service>:*:<your account>:…) or add "
             "aws:SourceAccount; never wildcard account or organization ids",
@@ -181,7 +196,8 @@ def _condition_cause(
         )
     if present:
         return Cause(
-            "DG010", "high",
+            "DG010",
+            "high",
             f"{label} names a source outside the trusted set: {who} is allowed",
             "remove the value, or list the account/organization as trusted "
             "(--trusted-account / --trusted-org) if it really is",

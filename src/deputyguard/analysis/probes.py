@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from deputyguard.awsdata.integrations import Integration, for_principal
+
 from deputyguard.awsdata.arn import is_account_id, split_arn
 from deputyguard.awsdata.catalog import expand_action_pattern, resource_arn_formats
-from deputyguard.awsdata.integrations import Integration, for_grant, for_principal
 from deputyguard.engine.conditions import value_text
 from deputyguard.engine.values import like
 from deputyguard.org import OrgModel, SourceRef, resource_context, source_context
@@ -27,7 +28,13 @@ from deputyguard.policy.model import Effect, Policy, PrincipalSet, Statement
 from deputyguard.wildcard import has_wildcard
 
 SOURCE_KEYS = frozenset(
-    {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths", "aws:sourceowner"}
+    {
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:sourceowner",
+    }
 )
 """Keys that bind a service request to its source (S7; `aws:SourceOwner` is the legacy SNS key)."""
 
@@ -260,8 +267,9 @@ class ProbeBuilder:
         self.foreign = [a for a in FOREIGN_ACCOUNTS if a not in mentioned and a != trust.owner]
         self.literals = _source_literals(policy)
 
-    def service_context(self, principal: str, source: Source | None, resource_account: str | None
-                        ) -> dict[str, Any]:
+    def service_context(
+        self, principal: str, source: Source | None, resource_account: str | None
+    ) -> dict[str, Any]:
         if source is None:
             context: dict[str, Any] = {
                 "aws:PrincipalIsAWSService": "true",
@@ -281,16 +289,22 @@ class ProbeBuilder:
         if owner:
             yield ProbeKind.LEGITIMATE, Source(owner, source_arn_for(principal, owner)), None
         foreign = self.foreign[0]
-        yield ProbeKind.FOREIGN_NO_ORG, Source(
-            foreign, source_arn_for(principal, foreign), org_id=None, org_paths=None
-        ), None
+        yield (
+            ProbeKind.FOREIGN_NO_ORG,
+            Source(foreign, source_arn_for(principal, foreign), org_id=None, org_paths=None),
+            None,
+        )
         other = self.foreign[1]
-        yield ProbeKind.FOREIGN_OTHER_ORG, Source(
-            other,
-            source_arn_for(principal, other),
-            FOREIGN_ORG,
-            tuple(self._lookalike_paths()),
-        ), None
+        yield (
+            ProbeKind.FOREIGN_OTHER_ORG,
+            Source(
+                other,
+                source_arn_for(principal, other),
+                FOREIGN_ORG,
+                tuple(self._lookalike_paths()),
+            ),
+            None,
+        )
         yield from self._derived_sources(principal)
 
     def _lookalike_paths(self) -> list[str]:
@@ -300,7 +314,7 @@ class ProbeBuilder:
             return [f"{FOREIGN_ORG}/{FOREIGN_ROOT}/"]
         paths = [f"{FOREIGN_ORG}/{organization.root}/"]
         for unit in self.trust.org.units() if self.trust.org else ():
-            paths.append(FOREIGN_ORG + unit.path[unit.path.index("/"):])
+            paths.append(FOREIGN_ORG + unit.path[unit.path.index("/") :])
         return paths[:1] + paths[-1:]
 
     def _derived_sources(self, principal: str) -> Iterator[tuple[ProbeKind, Source, str | None]]:
@@ -309,7 +323,11 @@ class ProbeBuilder:
             if key == "aws:sourceaccount":
                 account = _account_from_pattern(value, foreign)
                 if account:
-                    yield ProbeKind.DERIVED, Source(account, source_arn_for(principal, account)), None
+                    yield (
+                        ProbeKind.DERIVED,
+                        Source(account, source_arn_for(principal, account)),
+                        None,
+                    )
             elif key == "aws:sourcearn":
                 for arn, hypothetical in _arns_from_pattern(value, operator, foreign):
                     parts = split_arn(arn)
@@ -318,17 +336,25 @@ class ProbeBuilder:
             elif key == "aws:sourceorgid":
                 org_id = _org_from_pattern(value)
                 if org_id:
-                    yield ProbeKind.DERIVED, Source(
-                        foreign, source_arn_for(principal, foreign), org_id,
-                        (f"{org_id}/{FOREIGN_ROOT}/",),
-                    ), None
+                    yield (
+                        ProbeKind.DERIVED,
+                        Source(
+                            foreign,
+                            source_arn_for(principal, foreign),
+                            org_id,
+                            (f"{org_id}/{FOREIGN_ROOT}/",),
+                        ),
+                        None,
+                    )
             elif key == "aws:sourceorgpaths":
                 path = _path_from_pattern(value)
                 if path:
                     org_id = path.split("/", 1)[0]
-                    yield ProbeKind.DERIVED, Source(
-                        foreign, source_arn_for(principal, foreign), org_id, (path,)
-                    ), None
+                    yield (
+                        ProbeKind.DERIVED,
+                        Source(foreign, source_arn_for(principal, foreign), org_id, (path,)),
+                        None,
+                    )
 
     def source_trusted(self, source: Source) -> bool:
         """Org ids are globally unique (S7), so a source in a trusted org is trusted."""

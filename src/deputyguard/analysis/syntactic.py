@@ -10,9 +10,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from deputyguard.awsdata.integrations import KeyStatus, for_principal
+
 from deputyguard.analysis.probes import SOURCE_KEYS
 from deputyguard.awsdata.arn import split_arn
-from deputyguard.awsdata.integrations import KeyStatus, for_principal
 from deputyguard.engine.conditions import value_text
 from deputyguard.engine.variables import Variable, parse_template
 from deputyguard.org import OrgModel
@@ -46,7 +47,10 @@ def check(policy: Policy, policy_type: PolicyType, org: OrgModel | None) -> Iter
                 continue
             if policy_type in _NEVER_POPULATED:
                 yield Note(
-                    "DG007", "low", statement, condition,
+                    "DG007",
+                    "low",
+                    statement,
+                    condition,
                     f"{condition.key} is never present in a {policy_type} policy: only service "
                     "principals send it, and they are never evaluated against this policy type",
                     "move the guard to the resource policy or to an RCP",
@@ -75,7 +79,10 @@ def _condition_notes(
         literal_wildcards = [v for v in values if has_wildcard(v) and "${" not in v]
         if literal_wildcards and not base.negated:
             yield Note(
-                "DG005", "low", statement, condition,
+                "DG005",
+                "low",
+                statement,
+                condition,
                 f"{label} compares * and ? literally: {literal_wildcards[0]!r} never matches a "
                 "real value",
                 "use StringLike/ArnLike for patterns (but never wildcard account or org ids)",
@@ -83,48 +90,83 @@ def _condition_notes(
     if key == "aws:sourceorgid":
         bad = [v for v in values if not has_wildcard(v) and "${" not in v and not _ORG_ID.match(v)]
         if bad and not base.negated:
-            yield Note("DG005", "low", statement, condition,
-                       f"{label}: {bad[0]!r} is not an organization id (o- and 10–32 lowercase "
-                       "letters or digits), so it never matches",
-                       "use the organization id shown by `aws organizations describe-organization`")
+            yield Note(
+                "DG005",
+                "low",
+                statement,
+                condition,
+                f"{label}: {bad[0]!r} is not an organization id (o- and 10–32 lowercase "
+                "letters or digits), so it never matches",
+                "use the organization id shown by `aws organizations describe-organization`",
+            )
     if key == "aws:sourceaccount":
         bad = [v for v in values if not has_wildcard(v) and "${" not in v and not _ACCOUNT.match(v)]
         if bad and not base.negated:
-            yield Note("DG005", "low", statement, condition,
-                       f"{label}: {bad[0]!r} is not a 12-digit account id, so it never matches",
-                       "write the account id as 12 digits, as a string")
+            yield Note(
+                "DG005",
+                "low",
+                statement,
+                condition,
+                f"{label}: {bad[0]!r} is not a 12-digit account id, so it never matches",
+                "write the account id as 12 digits, as a string",
+            )
     if key == "aws:sourcearn" and base.family.value == "String" and allow:
-        yield Note("DG006", "info", statement, condition,
-                   f"{label}: ARN keys are best compared with ArnEquals/ArnLike, which match "
-                   "component by component",
-                   f"use {'ArnLike' if base.compare == 'like' else 'ArnEquals'}")
+        yield Note(
+            "DG006",
+            "info",
+            statement,
+            condition,
+            f"{label}: ARN keys are best compared with ArnEquals/ArnLike, which match "
+            "component by component",
+            f"use {'ArnLike' if base.compare == 'like' else 'ArnEquals'}",
+        )
     if key == "aws:sourceorgpaths" and operator.qualifier is None:
-        yield Note("DG008", "medium", statement, condition,
-                   f"{label}: aws:SourceOrgPaths is multivalued and needs ForAnyValue or "
-                   "ForAllValues (Access Analyzer MISSING_QUALIFIER); AWS does not document what "
-                   "the plain operator does",
-                   f"use ForAnyValue:{base.name}")
+        yield Note(
+            "DG008",
+            "medium",
+            statement,
+            condition,
+            f"{label}: aws:SourceOrgPaths is multivalued and needs ForAnyValue or "
+            "ForAllValues (Access Analyzer MISSING_QUALIFIER); AWS does not document what "
+            "the plain operator does",
+            f"use ForAnyValue:{base.name}",
+        )
     if (
         key in _SINGLE_VALUED_SOURCE_KEYS
         and operator.qualifier is Qualifier.FOR_ANY_VALUE
         and allow
     ):
-        yield Note("DG009", "info", statement, condition,
-                   f"{label}: {condition.key} is single-valued; ForAnyValue behaves like the "
-                   "plain operator here",
-                   f"use {base.name}")
+        yield Note(
+            "DG009",
+            "info",
+            statement,
+            condition,
+            f"{label}: {condition.key} is single-valued; ForAnyValue behaves like the "
+            "plain operator here",
+            f"use {base.name}",
+        )
     if operator.qualifier is Qualifier.FOR_ANY_VALUE and operator.if_exists and allow:
-        yield Note("DG003", "medium", statement, condition,
-                   f"{label}: ForAnyValue with IfExists on an absent key is undocumented "
-                   "(spec §3.5); whether the guard holds for key-less requests is unknown",
-                   "drop IfExists and add a Null check if key-less requests must be refused")
+        yield Note(
+            "DG003",
+            "medium",
+            statement,
+            condition,
+            f"{label}: ForAnyValue with IfExists on an absent key is undocumented "
+            "(spec §3.5); whether the guard holds for key-less requests is unknown",
+            "drop IfExists and add a Null check if key-less requests must be refused",
+        )
     for value in values:
         for part in parse_template(value).parts:
             if isinstance(part, Variable) and part.key and part.key.lower() not in SOURCE_KEYS:
-                yield Note("DG015", "info", statement, condition,
-                           f"{label} takes its value from ${{{part.key}}}: Access Analyzer "
-                           "reports variables on sensitive keys (VARIABLE_USAGE_TOO_PERMISSIVE)",
-                           "write the literal account or organization id")
+                yield Note(
+                    "DG015",
+                    "info",
+                    statement,
+                    condition,
+                    f"{label} takes its value from ${{{part.key}}}: Access Analyzer "
+                    "reports variables on sensitive keys (VARIABLE_USAGE_TOO_PERMISSIVE)",
+                    "write the literal account or organization id",
+                )
                 break
     if key == "aws:sourceorgpaths" and org is not None:
         yield from _org_path_notes(statement, condition, values, org)
@@ -141,15 +183,24 @@ def _org_path_notes(
         if "${" in value:
             continue
         if not value.startswith("o-"):
-            yield Note("DG019", "medium", statement, condition,
-                       f"the path pattern {value!r} does not start with the organization id: "
-                       "OU and root ids are unique only within one organization",
-                       f"start the pattern with {organization.id}/")
+            yield Note(
+                "DG019",
+                "medium",
+                statement,
+                condition,
+                f"the path pattern {value!r} does not start with the organization id: "
+                "OU and root ids are unique only within one organization",
+                f"start the pattern with {organization.id}/",
+            )
         elif not any(glob_match(value, p) for p in paths):
-            yield Note("DG019", "medium", statement, condition,
-                       f"the path pattern {value!r} matches no entity path of the organization "
-                       "model",
-                       "check the OU ids against `deputyguard org show`")
+            yield Note(
+                "DG019",
+                "medium",
+                statement,
+                condition,
+                f"the path pattern {value!r} matches no entity path of the organization model",
+                "check the OU ids against `deputyguard org show`",
+            )
 
 
 def _statement_notes(statement: Statement) -> Iterator[Note]:
@@ -165,24 +216,33 @@ def _statement_notes(statement: Statement) -> Iterator[Note]:
             for value in (value_text(v) for v in condition.values):
                 parts = split_arn(value)
                 if parts and parts[2] == "s3" and not parts[4] and not has_wildcard(value):
-                    yield Note("DG014", "medium", statement, condition,
-                               f"{value} has no account field and nothing pins "
-                               "aws:SourceAccount: if the bucket is ever deleted, another "
-                               "account can register the same name",
-                               'add "StringEquals": {"aws:SourceAccount": "<owner account>"}')
+                    yield Note(
+                        "DG014",
+                        "medium",
+                        statement,
+                        condition,
+                        f"{value} has no account field and nothing pins "
+                        "aws:SourceAccount: if the bucket is ever deleted, another "
+                        "account can register the same name",
+                        'add "StringEquals": {"aws:SourceAccount": "<owner account>"}',
+                    )
                     break
     for principal in services:
         for integration in for_principal(principal):
             for key in keys & SOURCE_KEYS:
-                status = next(
-                    (s for k, s in integration.keys.items() if k.lower() == key), None
-                )
+                status = next((s for k, s in integration.keys.items() if k.lower() == key), None)
                 if status is KeyStatus.NOT_SENT:
-                    yield Note("DG011", "medium", statement, None,
-                               f"{principal} is documented not to send {key} "
-                               f"({integration.service}): this guard blocks the integration",
-                               "guard with a key the integration sends (see its AWS page: "
-                               + ", ".join(integration.sources[:1]) + ")")
+                    yield Note(
+                        "DG011",
+                        "medium",
+                        statement,
+                        None,
+                        f"{principal} is documented not to send {key} "
+                        f"({integration.service}): this guard blocks the integration",
+                        "guard with a key the integration sends (see its AWS page: "
+                        + ", ".join(integration.sources[:1])
+                        + ")",
+                    )
 
 
 def _duplicate_case_keys(policy: Policy) -> Iterator[Note]:
@@ -191,9 +251,14 @@ def _duplicate_case_keys(policy: Policy) -> Iterator[Note]:
         for condition in statement.conditions:
             marker = (condition.operator, condition.key.lower())
             if marker in seen and seen[marker] != condition.key:
-                yield Note("DG005", "low", statement, condition,
-                           f"{condition.key} appears twice under {condition.operator} in "
-                           "different letter case (Access Analyzer "
-                           "DUPLICATE_KEYS_WITH_DIFFERENT_CASE)",
-                           "keep one spelling and merge the values")
+                yield Note(
+                    "DG005",
+                    "low",
+                    statement,
+                    condition,
+                    f"{condition.key} appears twice under {condition.operator} in "
+                    "different letter case (Access Analyzer "
+                    "DUPLICATE_KEYS_WITH_DIFFERENT_CASE)",
+                    "keep one spelling and merge the values",
+                )
             seen.setdefault(marker, condition.key)

@@ -1,0 +1,207 @@
+"""`deputyguard check`: find confused-deputy weaknesses in policy files (cli.md, rules.md).
+
+Reads every policy under the given paths, analyzes each with the engine-backed analyzer, applies
+rule selection, per-path ignores and the baseline, and prints text, JSON or SARIF. Exit codes:
+0 nothing at or above `--fail-on`, 1 findings at or above it, 2 usage error or nothing readable,
+3 some inputs could not be read or analyzed (each named in `errors`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import multiprocessing
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+
+from deputyguard import __version__
+from deputyguard.analysis.analyze import AnalysisSettings, Analyzer, PolicyAnalysis, PolicyInput
+from deputyguard.analysis.baseline import filter_new, load_baseline, write_baseline
+from deputyguard.analysis.catalog import RULES
+from deputyguard.analysis.model import Finding, InputError, Report, Severity
+from deputyguard.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+)
+from deputyguard.config import Config, ConfigError, load_config
+from deputyguard.org import OrgModel, OrgModelError, load_org
+from deputyguard.policy.model import PolicyType
+from deputyguard.report import render_json, render_sarif, render_text
+from deputyguard.sources.policy_files import PolicySource, read_paths
+
+POLICY_TYPES = ("auto", *(t.value for t in PolicyType if t is not PolicyType.VPC_ENDPOINT))
+PARALLEL_THRESHOLD = 400
+"""Below this many policies a worker pool costs more than it saves."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="policy files or directories")
+    parser.add_argument("--org", help="organization model file (YAML or JSON)")
+    parser.add_argument("--account", help="the account that owns the policies (12 digits)")
+    parser.add_argument("--trusted-account", action="append", default=[], metavar="ID")
+    parser.add_argument("--trusted-org", action="append", default=[], metavar="O")
+    parser.add_argument("--policy-type", choices=POLICY_TYPES, default="auto")
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument("--output", help="write the report to FILE instead of stdout")
+    parser.add_argument(
+        "--fail-on", choices=[s.value for s in Severity], help="threshold for exit code 1"
+    )
+    parser.add_argument("--select", help="comma-separated rule ids to report (default: all)")
+    parser.add_argument("--ignore", help="comma-separated rule ids not to report")
+    parser.add_argument("--baseline", help="report only findings not in this baseline file")
+    parser.add_argument(
+        "--write-baseline", action="store_true", help="write the findings to --baseline and exit"
+    )
+    parser.add_argument(
+        "--config",
+        help="configuration file (default: .deputyguard.toml or "
+        "[tool.deputyguard] in pyproject.toml, searched upwards)",
+    )
+    parser.add_argument("--jobs", type=int, default=0, help="worker processes (0: one per CPU)")
+
+
+def _rules(text: str | None, fallback: Sequence[str]) -> tuple[str, ...]:
+    if text is None:
+        return tuple(r.upper() for r in fallback)
+    return tuple(r.strip().upper() for r in text.split(",") if r.strip())
+
+
+def _settings(args: argparse.Namespace, config: Config) -> AnalysisSettings:
+    org_path = args.org or config.org
+    org: OrgModel | None = None
+    if org_path:
+        org = load_org(org_path)
+    owner = args.account or config.account
+    if owner is not None and not (len(owner) == 12 and owner.isdigit()):
+        raise UsageError(f"--account {owner!r}: an account id is 12 digits")
+    trusted = frozenset([*config.trusted_accounts, *args.trusted_account])
+    if org is not None:
+        trusted |= org.trusted_accounts
+    trusted_orgs = frozenset([*config.trusted_organizations, *args.trusted_org])
+    if org is not None:
+        trusted_orgs |= org.trusted_organizations
+    return AnalysisSettings(owner, org, trusted, trusted_orgs)
+
+
+_worker: Analyzer | None = None
+_sources: Sequence[PolicySource] = ()
+
+
+def _init_worker(analyzer: Analyzer, sources: Sequence[PolicySource]) -> None:
+    """Workers are forked: they inherit the analyzer and the decoded sources, so only an index
+    travels to them and only the findings travel back."""
+    global _worker, _sources
+    _worker, _sources = analyzer, sources
+
+
+def _analyze_one(index: int) -> PolicyAnalysis:
+    assert _worker is not None
+    return _worker.analyze(_as_input(_sources[index]))
+
+
+def _as_input(source: PolicySource) -> PolicyInput:
+    return PolicyInput(
+        file=source.file,
+        pointer=source.pointer,
+        document=source.document,
+        policy_type=source.policy_type,
+        name=source.name,
+        positions=source.positions,
+        duplicates=tuple(source.duplicates),
+    )
+
+
+def _analyze_all(
+    analyzer: Analyzer, sources: Sequence[PolicySource], jobs: int
+) -> Iterable[PolicyAnalysis]:
+    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    _init_worker(analyzer, sources)
+    if jobs <= 1 or len(sources) < PARALLEL_THRESHOLD:
+        return [_analyze_one(i) for i in range(len(sources))]
+    _analyze_one(0)  # load the AWS data once, before forking, so every worker shares it
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs) as pool:
+        return pool.map(_analyze_one, range(len(sources)), chunksize=64)
+
+
+def _kept(
+    finding: Finding, select: tuple[str, ...], ignore: tuple[str, ...], config: Config
+) -> bool:
+    if select and finding.rule not in select:
+        return False
+    if finding.rule in ignore:
+        return False
+    file = finding.location.file or ""
+    for rule_ignore in config.per_path_ignores:
+        if fnmatch.fnmatch(file, rule_ignore.path) and (
+            not rule_ignore.rules or finding.rule in rule_ignore.rules
+        ):
+            return False
+    return True
+
+
+def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        config = load_config(explicit=Path(args.config) if args.config else None)
+        settings = _settings(args, config)
+    except (ConfigError, OrgModelError) as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    policy_type = None if args.policy_type == "auto" else PolicyType(args.policy_type)
+    sources, read_errors, files = read_paths(
+        args.paths, policy_type=policy_type, exclude=config.exclude
+    )
+    report = Report(errors=list(read_errors), files=files)
+    select = _rules(args.select, config.select)
+    ignore = _rules(args.ignore, config.ignore)
+    analyzer = Analyzer(settings)
+    for source, analysis in zip(sources, _analyze_all(analyzer, sources, args.jobs), strict=True):
+        if analysis.error is not None or analysis.verdict is None:
+            report.errors.append(
+                InputError(source.file, f"{source.pointer or '/'}: {analysis.error}")
+            )
+            continue
+        report.findings.extend(f for f in analysis.findings if _kept(f, select, ignore, config))
+        report.verdicts.append(analysis.verdict)
+    baseline_path = args.baseline or config.baseline
+    if args.write_baseline:
+        if not baseline_path:
+            raise UsageError("--write-baseline needs --baseline FILE")
+        write_baseline(Path(baseline_path), report.findings)
+        err.write(f"wrote {len(report.findings)} findings to {baseline_path}\n")
+        return EXIT_OK
+    if baseline_path:
+        report.findings, suppressed = filter_new(
+            report.findings, load_baseline(Path(baseline_path))
+        )
+        if suppressed:
+            err.write(f"{suppressed} findings already in the baseline were not reported\n")
+    _render(args.format, report, out)
+    return _exit_code(report, args.fail_on or config.fail_on or "high", err)
+
+
+def _render(fmt: str, report: Report, out: TextIO) -> None:
+    if fmt == "json":
+        out.write(render_json(report, version=__version__) + "\n")
+    elif fmt == "sarif":
+        out.write(render_sarif(report, RULES, version=__version__) + "\n")
+    else:
+        console = Console(file=out, highlight=False, soft_wrap=False)
+        render_text(report, console, RULES)
+
+
+def _exit_code(report: Report, fail_on: str, err: TextIO) -> int:
+    if report.errors and not report.verdicts:
+        err.write("error: no input could be read\n")
+        return EXIT_USAGE
+    threshold = Severity(fail_on).rank
+    if any(f.severity.rank >= threshold for f in report.findings):
+        return EXIT_FINDINGS
+    return EXIT_INCOMPLETE if report.errors else EXIT_OK
