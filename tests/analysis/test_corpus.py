@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from deputyguard.analysis.analyze import AnalysisSettings, Analyzer, PolicyInput
+from deputyguard.analysis.analyze import AnalysisSettings, Analyzer, OutcomeKind, PolicyInput
 from deputyguard.org import OrgModel, load_org
 from deputyguard.policy.jsontext import parse_json
 from deputyguard.policy.model import PolicyType
@@ -106,8 +106,8 @@ def test_high_findings_replay_as_allowed(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", [c for c in CASES if c.values[0]["verdict"] == "PASS"])
 def test_pass_policies_allow_no_adversarial_request(case: dict[str, Any]) -> None:
     analyzer, item = _setup(case)
-    for _grant, probe, decision in analyzer.adversarial(item):
-        assert not analyzer.exploitable(item, probe, decision), (probe, decision.matched)
+    for outcome in analyzer.adversarial(item):
+        assert outcome.kind is not OutcomeKind.EXPLOIT, (outcome.probe, outcome.decision.matched)
 
 
 def test_corpus_covers_every_rule_and_verdict() -> None:

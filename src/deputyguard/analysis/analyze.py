@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 import orjson
-from deputyguard.analysis.baseline import fingerprint
-from deputyguard.analysis.catalog import rule as rule_info
-from deputyguard.awsdata.integrations import KeyStatus, is_passrole_gated, key_status
 
 from deputyguard.analysis import attribution, syntactic
+from deputyguard.analysis.baseline import fingerprint
+from deputyguard.analysis.catalog import rule as rule_info
 from deputyguard.analysis.model import Finding, Location, PolicyVerdict, Severity, Verdict
 from deputyguard.analysis.probes import (
+    FOREIGN_ACCOUNTS,
     Grant,
     Probe,
     ProbeBuilder,
@@ -30,8 +31,10 @@ from deputyguard.analysis.probes import (
     concrete_resources,
     grants,
     path_convention_resource,
+    request_key_values,
 )
 from deputyguard.awsdata.arn import is_account_id, split_arn
+from deputyguard.awsdata.integrations import is_passrole_gated
 from deputyguard.engine.compiled import CompiledPolicy, compile_policy
 from deputyguard.engine.context import Context, RequestError
 from deputyguard.engine.decision import Decision
@@ -74,6 +77,29 @@ class PolicyAnalysis:
     verdict: PolicyVerdict | None
     error: str | None = None
     counterexamples: list[tuple[Finding, Decision]] = field(default_factory=list)
+
+
+class OutcomeKind(StrEnum):
+    EXPLOIT = "exploit"
+    """Allowed, from outside the trusted set: a counterexample."""
+    TRUSTED = "trusted"
+    DENIED = "denied"
+    HYPOTHETICAL = "hypothetical"
+    """Allowed only after something unusual (a global name re-registered, random ids reused)."""
+    PASSROLE = "passrole"
+    """A role use gated by iam:PassRole in the owner account (no source keys are sent)."""
+    RCP_ACCEPTED = "rcp-accepted"
+    """A key-less call that the organization's confused-deputy RCP lets through by design."""
+    CONVENTION = "convention"
+    """Denied only because the integration writes under the source account's path."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    grant: Grant
+    probe: Probe
+    decision: Decision
+    kind: OutcomeKind
 
 
 class PolicyRejected(ValueError):
@@ -134,9 +160,7 @@ class Analyzer:
         issues = list(result.issues)
         if result.policy is not None:
             issues.extend(validate_policy(result.policy, item.policy_type, blocking_only=True))
-        # Allow + NotPrincipal is refused by IAM but still stored by some services; DG013
-        # reports it with a counterexample, so it must be evaluated rather than rejected.
-        blocking = [i for i in issues if i.blocking and i.code != "NOT_PRINCIPAL_REQUIRES_DENY"]
+        blocking = [i for i in issues if i.blocking]
         if blocking or result.policy is None:
             raise PolicyRejected("; ".join(i.describe() for i in blocking or issues))
         return result.policy
@@ -171,10 +195,9 @@ class Analyzer:
         self._rcp_levels = tuple(levels)
         return self._rcp_levels
 
-    def adversarial(
-        self, item: PolicyInput, policy: Policy | None = None
-    ) -> list[tuple[Grant, Probe, Decision]]:
-        """Every adversarial request generated for the policy, with the engine's decision."""
+    def adversarial(self, item: PolicyInput, policy: Policy | None = None) -> list[Outcome]:
+        """Every adversarial request generated for the policy, with the engine's decision and
+        what it means (see `OutcomeKind`)."""
         policy = policy or self._parse(item)
         owned = self._for_owner(policy)
         if owned is not self:
@@ -186,37 +209,109 @@ class Analyzer:
             for probe in self._probes(grant, builder):
                 decision = self._decide(probe, policy_set)
                 if decision is not None:
-                    out.append((grant, probe, decision))
+                    kind = self._classify(item, grant, probe, decision, policy_set)
+                    out.append(Outcome(grant, probe, decision, kind))
         return out
 
-    def exploitable(self, item: PolicyInput, probe: Probe, decision: Decision) -> bool:
-        """An allowed request from outside the trusted set that needs nothing unusual to happen
-        first, and is not a role use gated by iam:PassRole (rules.md)."""
-        if probe.trusted or not decision.allowed or probe.hypothetical is not None:
-            return False
-        return not (
+    def _classify(
+        self,
+        item: PolicyInput,
+        grant: Grant,
+        probe: Probe,
+        decision: Decision,
+        policy_set: PolicySet,
+    ) -> OutcomeKind:
+        if probe.trusted:
+            return OutcomeKind.TRUSTED
+        if not decision.allowed:
+            if probe.original_resource is not None:
+                original = replace(probe, resource=probe.original_resource)
+                again = self._decide(original, policy_set)
+                if again is not None and again.allowed:
+                    return OutcomeKind.CONVENTION
+            return OutcomeKind.DENIED
+        if probe.hypothetical is not None:
+            return OutcomeKind.HYPOTHETICAL
+        if (
             item.policy_type is PolicyType.TRUST
             and probe.kind is not ProbeKind.FOREIGN_IAM
             and is_passrole_gated(probe.principal)
+        ):
+            return OutcomeKind.PASSROLE
+        if probe.kind is ProbeKind.NO_SOURCE_KEYS:
+            if self._rcp_accepts_keyless(grant, probe, decision, policy_set):
+                return OutcomeKind.RCP_ACCEPTED
+            unguarded = not attribution.source_conditions(grant.statement)
+            foreign = FOREIGN_ACCOUNTS[0]
+            convention = path_convention_resource(probe.resource, probe.principal, foreign)
+            if unguarded and convention != probe.resource:
+                return OutcomeKind.CONVENTION  # writes land under the source account's path
+        return OutcomeKind.EXPLOIT
+
+    def _rcp_accepts_keyless(
+        self, grant: Grant, probe: Probe, decision: Decision, policy_set: PolicySet
+    ) -> bool:
+        """AWS's confused-deputy RCP denies foreign sources but lets key-less calls through by
+        design (`Null aws:SourceAccount false`, §6.4, #73). When the resource policy has no guard
+        of its own and an RCP denies the same call from a foreign source, the key-less gap is
+        the organization's accepted design, not this policy's mistake."""
+        statement = decision.matched[0].statement if decision.matched else grant.statement.index
+        granting = next((s for s in (grant.statement,) if s.index == statement), grant.statement)
+        if attribution.source_conditions(granting):
+            return False
+        foreign = FOREIGN_ACCOUNTS[0]
+        context = dict(probe.context)
+        context["aws:SourceAccount"] = foreign
+        keyed = self._decide(replace(probe, context=context), policy_set)
+        return keyed is not None and any(
+            m.policy == "rcp" and m.effect == "Deny" for m in keyed.matched
         )
 
     def _semantic(self, item: PolicyInput, policy: Policy) -> list[Finding]:
         findings: dict[int, Finding] = {}
-        for grant, probe, decision in self.adversarial(item, policy):
-            if not self.exploitable(item, probe, decision):
+        advisory: dict[int, Finding] = {}
+        for outcome in self.adversarial(item, policy):
+            probe, decision = outcome.probe, outcome.decision
+            if outcome.kind is OutcomeKind.PASSROLE:
+                statement = outcome.grant.statement
+                cause = attribution.Cause(
+                    "DG001",
+                    "info",
+                    f"{probe.principal} assumes this role only where iam:PassRole in your "
+                    "account hands it over, and sends no source keys then: no confused deputy",
+                    "nothing to change; add aws:SourceAccount if the service documents it",
+                )
+                advisory.setdefault(statement.index, self._finding(item, statement, cause, None))
                 continue
-            statement = _granting_statement(policy, decision, grant.statement)
+            if outcome.kind is OutcomeKind.CONVENTION:
+                statement = outcome.grant.statement
+                cause = attribution.Cause(
+                    "DG001",
+                    "medium",
+                    f"{probe.principal} has no source condition; only the AWSLogs/<account>/ "
+                    "path the integration writes under keeps other accounts' deliveries out of "
+                    "the Resource it grants (a convention, not a documented condition key)",
+                    attribution.guard_hint(self.settings.owner),
+                )
+                advisory.setdefault(statement.index, self._finding(item, statement, cause, None))
+                continue
+            if outcome.kind is not OutcomeKind.EXPLOIT:
+                continue
+            statement = _granting_statement(policy, decision, outcome.grant.statement)
             cause = attribution.explain(statement, probe, policy, self.settings.owner)
             known = findings.get(statement.index)
             if known is not None and _rank(known.rule) <= _rank(cause.rule):
                 continue
             findings[statement.index] = self._finding(item, statement, cause, probe)
+        for index, finding in advisory.items():
+            findings.setdefault(index, finding)
         return list(findings.values())
 
     def _probes(self, grant: Grant, builder: ProbeBuilder) -> list[Probe]:
         owner = self.settings.owner
         probes: list[Probe] = []
         statement = grant.statement
+        extra = request_key_values(statement)
         for principal in grant.services:
             for action in concrete_actions(statement, principal)[:3]:
                 for resource in concrete_resources(statement, action, owner):
@@ -225,7 +320,7 @@ class Analyzer:
                         target = resource
                         if not trusted:
                             target = path_convention_resource(resource, principal, source.account)
-                        context = builder.service_context(principal, source, owner)
+                        context = builder.service_context(principal, source, owner) | extra
                         probes.append(
                             Probe(
                                 kind,
@@ -236,40 +331,38 @@ class Analyzer:
                                 trusted,
                                 source,
                                 hypothetical,
+                                resource if target != resource else None,
                             )
                         )
-                    if not _always_sends_source(principal, action):
-                        probes.append(
-                            Probe(
-                                ProbeKind.NO_SOURCE_KEYS,
-                                principal,
-                                action,
-                                resource,
-                                builder.service_context(principal, None, owner),
-                                False,
-                            )
+                    probes.append(
+                        Probe(
+                            ProbeKind.NO_SOURCE_KEYS,
+                            principal,
+                            action,
+                            resource,
+                            builder.service_context(principal, None, owner) | extra,
+                            False,
                         )
+                    )
         if grant.everyone:
             foreign = builder.foreign[0]
             caller = f"arn:aws:iam::{foreign}:role/Attacker"
+            identity = {
+                "aws:PrincipalArn": caller,
+                "aws:PrincipalAccount": foreign,
+                "aws:PrincipalIsAWSService": "false",
+            }
             for action in concrete_actions(statement, None)[:2]:
                 for resource in concrete_resources(statement, action, owner):
                     probes.append(
                         Probe(
-                            ProbeKind.FOREIGN_IAM,
-                            caller,
-                            action,
-                            resource,
-                            {
-                                "aws:PrincipalArn": caller,
-                                "aws:PrincipalAccount": foreign,
-                                "aws:PrincipalIsAWSService": "false",
-                            },
-                            False,
+                            ProbeKind.FOREIGN_IAM, caller, action, resource, identity | extra, False
                         )
                     )
                     probes.append(
-                        Probe(ProbeKind.ANONYMOUS, "anonymous", action, resource, {}, False)
+                        Probe(
+                            ProbeKind.ANONYMOUS, "anonymous", action, resource, dict(extra), False
+                        )
                     )
         return probes
 
@@ -326,14 +419,11 @@ class Analyzer:
         self, item: PolicyInput, policy: Policy, semantic: Sequence[Finding]
     ) -> list[Finding]:
         taken = {(f.statement_index, f.rule) for f in semantic}
-        failing = {f.statement_index for f in semantic}
         out: list[Finding] = []
         for note in syntactic.check(policy, item.policy_type, self.settings.org):
             key = (note.statement.index, note.rule)
             if key in taken:
                 continue
-            if note.rule in ("DG006", "DG009") and note.statement.index in failing:
-                continue  # advice on a statement that already has a counterexample
             taken.add(key)
             cause = attribution.Cause(
                 note.rule, note.severity, note.message, note.suggestion, note.condition
@@ -354,15 +444,6 @@ def infer_owner(policy: Policy) -> str | None:
 
 def _rank(rule: str) -> int:
     return attribution.PRIORITY.index(rule) if rule in attribution.PRIORITY else 99
-
-
-def _always_sends_source(principal: str, action: str) -> bool:
-    """An integration documented to send aws:SourceArn or aws:SourceAccount never makes a
-    key-less request; unknown integrations might (§6.2: 'not all service integrations …')."""
-    return any(
-        key_status(principal, action, key) is KeyStatus.SENT
-        for key in ("aws:SourceArn", "aws:SourceAccount")
-    )
 
 
 def _granting_statement(policy: Policy, decision: Decision, fallback: Statement) -> Statement:

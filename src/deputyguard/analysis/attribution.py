@@ -58,7 +58,7 @@ def _who(probe: Probe) -> str:
     return f"a source in account {probe.source.account}{org} ({probe.source.arn})"
 
 
-def _guard_hint(owner: str | None) -> str:
+def guard_hint(owner: str | None) -> str:
     account = owner or "<your account id>"
     return (
         f'add "Condition": {{"StringEquals": {{"aws:SourceAccount": "{account}"}}}} or, for an '
@@ -106,7 +106,7 @@ def explain(statement: Statement, probe: Probe, policy: Policy, owner: str | Non
             "DG001",
             "high",
             f"{grant} on behalf of any source: {who} is allowed",
-            _guard_hint(owner),
+            guard_hint(owner),
         )
     context_keys = {k.lower() for k in probe.context}
     for condition in conditions:
@@ -117,7 +117,7 @@ def explain(statement: Statement, probe: Probe, policy: Policy, owner: str | Non
         "DG001",
         "high",
         f"{grant} on behalf of {who}: the source conditions do not bind the source",
-        _guard_hint(owner),
+        guard_hint(owner),
     )
 
 

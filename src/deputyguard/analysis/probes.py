@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from deputyguard.awsdata.integrations import Integration, for_principal
-
 from deputyguard.awsdata.arn import is_account_id, split_arn
 from deputyguard.awsdata.catalog import expand_action_pattern, resource_arn_formats
+from deputyguard.awsdata.integrations import Integration, for_principal
+from deputyguard.awsdata.integrations import integrations as integrations_table
 from deputyguard.engine.conditions import value_text
 from deputyguard.engine.values import like
 from deputyguard.org import OrgModel, SourceRef, resource_context, source_context
 from deputyguard.policy.model import Effect, Policy, PrincipalSet, Statement
+from deputyguard.policy.operators import OperatorError, parse_operator
 from deputyguard.wildcard import has_wildcard
 
 SOURCE_KEYS = frozenset(
@@ -44,6 +45,11 @@ FOREIGN_ROOT = "r-zz99"
 GENERIC_SERVICE = "example-service.amazonaws.com"
 MAX_ACTIONS_PER_PATTERN = 3
 MAX_PROBES_PER_GRANT = 64
+LOOKALIKE = (
+    "another organization would need the same root and OU ids, which AWS assigns at random "
+    "(they are unique only within one organization)"
+)
+_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 
 
 class ProbeKind(StrEnum):
@@ -101,6 +107,8 @@ class Probe:
     hypothetical: str | None = None
     """Set when the request needs something unusual to happen first (a deleted global name
     re-registered by another account): then it is evidence for a `medium` finding only."""
+    original_resource: str | None = None
+    """The statement's own resource when the probe writes under the source's path instead."""
 
     def request_json(self, resource_account: str | None) -> dict[str, Any]:
         """The request in the `simulate` case format (cli.md)."""
@@ -159,10 +167,8 @@ def _candidate_services(statement: Statement) -> tuple[str, ...]:
 
 def for_grant_any(action: str) -> tuple[Integration, ...]:
     """Integrations (of any principal) that call `action`."""
-    from deputyguard.awsdata.integrations import integrations
-
     lowered = action.lower()
-    return tuple(i for i in integrations() if lowered in (a.lower() for a in i.actions))
+    return tuple(i for i in integrations_table() if lowered in (a.lower() for a in i.actions))
 
 
 def concrete_actions(statement: Statement, principal: str | None) -> tuple[str, ...]:
@@ -295,15 +301,18 @@ class ProbeBuilder:
             None,
         )
         other = self.foreign[1]
+        own_path = f"{FOREIGN_ORG}/{FOREIGN_ROOT}/ou-zz99-aaaaaaaa/"
+        yield (
+            ProbeKind.FOREIGN_OTHER_ORG,
+            Source(other, source_arn_for(principal, other), FOREIGN_ORG, (own_path,)),
+            None,
+        )
         yield (
             ProbeKind.FOREIGN_OTHER_ORG,
             Source(
-                other,
-                source_arn_for(principal, other),
-                FOREIGN_ORG,
-                tuple(self._lookalike_paths()),
+                other, source_arn_for(principal, other), FOREIGN_ORG, tuple(self._lookalike_paths())
             ),
-            None,
+            LOOKALIKE,
         )
         yield from self._derived_sources(principal)
 
@@ -350,15 +359,84 @@ class ProbeBuilder:
                 path = _path_from_pattern(value)
                 if path:
                     org_id = path.split("/", 1)[0]
+                    # A pattern without the org id admits other organizations only if they
+                    # happen to have the same root and OU ids, which AWS assigns at random.
                     yield (
                         ProbeKind.DERIVED,
                         Source(foreign, source_arn_for(principal, foreign), org_id, (path,)),
-                        None,
+                        None if value.startswith("o-") else LOOKALIKE,
                     )
 
     def source_trusted(self, source: Source) -> bool:
         """Org ids are globally unique (S7), so a source in a trusted org is trusted."""
         return self.trust.account_trusted(source.account) or self.trust.org_trusted(source.org_id)
+
+
+_CALLER_INDEPENDENT_GLOBAL_KEYS = frozenset(
+    {
+        "aws:securetransport",
+        "aws:currenttime",
+        "aws:epochtime",
+        "aws:requestedregion",
+        "aws:tagkeys",
+        "aws:useragent",
+        "aws:referer",
+    }
+)
+"""Global keys that describe the request, not who makes it or for whom: any caller can meet a
+condition on them (S7). Conditions on them alone are no guard (rules.md DG001)."""
+
+
+def _caller_independent(key: str) -> bool:
+    if key in _CALLER_INDEPENDENT_GLOBAL_KEYS or key.startswith("aws:requesttag/"):
+        return True
+    if key.startswith("aws:") or key in SOURCE_KEYS:
+        return False
+    service_keys = {k.lower() for i in integrations_table() for k in i.service_keys}
+    return key not in service_keys
+
+
+def request_key_values(statement: Statement) -> dict[str, Any]:
+    """Values that meet the statement's conditions on request parameters (`s3:x-amz-acl`,
+    `aws:SecureTransport`, …): an attacker's request carries whatever the grant asks for."""
+    out: dict[str, Any] = {}
+    for condition in statement.conditions:
+        key = condition.key.lower()
+        if not _caller_independent(key) or not condition.values:
+            continue
+        try:
+            operator = parse_operator(condition.operator)
+        except OperatorError:
+            continue
+        if operator.base.negated:
+            continue
+        value = _satisfying_value(
+            operator.base.family.value, operator.base.compare, value_text(condition.values[0])
+        )
+        if value is None:
+            continue
+        multivalued = operator.qualifier is not None
+        out[condition.key] = [value] if multivalued else value
+    return out
+
+
+def _satisfying_value(family: str, compare: str, value: str) -> str | None:
+    if family == "Null":
+        return "x" if value.lower() == "false" else None
+    if "${" in value:
+        return None
+    if family in ("String", "Arn", "Bool", "Binary"):
+        return _instantiate(value, "x")
+    if family == "Numeric":
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        delta = {"lt": -1, "gt": 1}.get(compare, 0)
+        return str(int(number) + delta) if number.is_integer() else str(number + delta)
+    if family == "IpAddress":
+        return value.split("/", 1)[0]
+    return None
 
 
 def _mentioned_accounts(policy: Policy) -> set[str]:
@@ -374,7 +452,7 @@ def _mentioned_accounts(policy: Policy) -> set[str]:
 
 def _source_literals(policy: Policy) -> list[tuple[str, str, str]]:
     """(lower-cased source key, operator, value) of every source-key condition value."""
-    out = []
+    out: list[tuple[str, str, str]] = []
     for statement in policy.statements:
         for condition in statement.conditions:
             key = condition.key.lower()
@@ -408,34 +486,34 @@ def _arns_from_pattern(value: str, operator: str, foreign: str) -> Iterator[tupl
     if "${" in value:
         return
     parts = split_arn(value)
-    if parts is None:
-        return
-    region = "us-east-1" if has_wildcard(parts[3]) else parts[3]
-    account = parts[4]
-    if has_wildcard(account):
-        account = _account_from_pattern(account, foreign) or foreign
-    resource = _instantiate(parts[5], "example")
-    arn = ":".join((*parts[:3], region, account, resource))
-    if like(value, arn) or "Arn" in operator:
-        if parts[2] == "s3" and not parts[4] and not has_wildcard(value):
-            yield arn, "the bucket name is deleted and registered again by another account"
-        else:
-            yield arn, None
-    if "StringLike" in operator and "*" in value and not has_wildcard(parts[4]):
+    if parts is not None:
+        region = "us-east-1" if has_wildcard(parts[3]) else parts[3]
+        account = parts[4]
+        if has_wildcard(account):
+            account = _account_from_pattern(account, foreign) or foreign
+        resource = _instantiate(parts[5], "example")
+        arn = ":".join((*parts[:3], region, account, resource))
+        if like(value, arn) or "Arn" in operator:
+            if parts[2] == "s3" and not parts[4] and not has_wildcard(value):
+                yield arn, "the bucket name is deleted and registered again by another account"
+            else:
+                yield arn, None
+    if "StringLike" in operator and "*" in value:
         # StringLike's `*` crosses ':' (S1): stretch the first `*` over a foreign account id.
         head, _, tail = value.partition("*")
-        stretched = head + f"us-east-1:{foreign}:example:" + tail.replace("*", "x")
-        stretched = stretched.replace("?", "x")
-        if like(value, stretched):
+        stretched = (head + f"us-east-1:{foreign}:x" + tail.replace("*", "x")).replace("?", "x")
+        stretched_parts = split_arn(stretched)
+        if stretched_parts and stretched_parts[4] == foreign and like(value, stretched):
             yield stretched, None
 
 
 def _org_from_pattern(value: str) -> str | None:
+    """An organization id the value admits; none when the value can never be an org id."""
     if "${" in value:
         return None
-    if not has_wildcard(value):
-        return value
     candidate = value.replace("*", "zzzzzzzzzz").replace("?", "z")
+    if not _ORG_ID.match(candidate):
+        return None
     return candidate if like(value, candidate) else None
 
 

@@ -10,10 +10,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from deputyguard.awsdata.integrations import KeyStatus, for_principal
-
 from deputyguard.analysis.probes import SOURCE_KEYS
 from deputyguard.awsdata.arn import split_arn
+from deputyguard.awsdata.integrations import KeyStatus, for_grant
 from deputyguard.engine.conditions import value_text
 from deputyguard.engine.variables import Variable, parse_template
 from deputyguard.org import OrgModel
@@ -110,6 +109,25 @@ def _condition_notes(
                 f"{label}: {bad[0]!r} is not a 12-digit account id, so it never matches",
                 "write the account id as 12 digits, as a string",
             )
+    if key == "aws:sourcearn" and base.family.value == "Arn" and not base.negated:
+        for value in values:
+            parts = split_arn(value)
+            if (
+                parts
+                and "${" not in value
+                and (parts[2] != parts[2].lower() or parts[3] != parts[3].lower())
+            ):
+                yield Note(
+                    "DG005",
+                    "low",
+                    statement,
+                    condition,
+                    f"{label}: {value!r} has upper-case letters in its service or Region "
+                    "component; ARN operators are case-sensitive and AWS writes these "
+                    "in lower case, so it never matches",
+                    "write the service and Region in lower case",
+                )
+                break
     if key == "aws:sourcearn" and base.family.value == "String" and allow:
         yield Note(
             "DG006",
@@ -170,6 +188,8 @@ def _condition_notes(
                 break
     if key == "aws:sourceorgpaths" and org is not None:
         yield from _org_path_notes(statement, condition, values, org)
+    if key in ("aws:sourceaccount", "aws:sourcearn") and org is not None and allow:
+        yield from _account_list_notes(statement, condition, key, values, org)
 
 
 def _org_path_notes(
@@ -203,6 +223,38 @@ def _org_path_notes(
             )
 
 
+def _account_list_notes(
+    statement: Statement, condition: Condition, key: str, values: list[str], org: OrgModel
+) -> Iterator[Note]:
+    """DG018: an enumeration of accounts (or per-account ARN patterns) that all belong to the
+    organization is better written with aws:SourceOrgID / aws:SourceOrgPaths (§6.3, §8)."""
+    organization = org.organization
+    if organization is None:
+        return
+    accounts = set()
+    for value in values:
+        if key == "aws:sourcearn":
+            parts = split_arn(value)
+            account = parts[4] if parts else ""
+        else:
+            account = value
+        if not _ACCOUNT.match(account):
+            return
+        accounts.add(account)
+    if len(accounts) < 2 or not all(org.contains_account(a) for a in accounts):
+        return
+    yield Note(
+        "DG018",
+        "info",
+        statement,
+        condition,
+        f"{condition.operator} {condition.key} lists {len(accounts)} accounts that all "
+        f"belong to {organization.id}: the list must change as accounts join and leave",
+        f'use "StringEquals": {{"aws:SourceOrgID": "{organization.id}"}} or '
+        "ForAnyValue:StringLike aws:SourceOrgPaths for an OU",
+    )
+
+
 def _statement_notes(statement: Statement) -> Iterator[Note]:
     if statement.effect is not Effect.ALLOW or statement.principal is None:
         return
@@ -227,8 +279,10 @@ def _statement_notes(statement: Statement) -> Iterator[Note]:
                         'add "StringEquals": {"aws:SourceAccount": "<owner account>"}',
                     )
                     break
+    actions = statement.actions or ()
     for principal in services:
-        for integration in for_principal(principal):
+        relevant = {i.id: i for action in actions for i in for_grant(principal, action)}.values()
+        for integration in relevant:
             for key in keys & SOURCE_KEYS:
                 status = next((s for k, s in integration.keys.items() if k.lower() == key), None)
                 if status is KeyStatus.NOT_SENT:

@@ -95,7 +95,7 @@ CODES: Mapping[str, CodeInfo] = MappingProxyType({
     "SCP_SYNTAX_ERROR_PRINCIPAL":               CodeInfo(_E, _BLOCK, _AA, "§1.6, §5.3; S18"),
     "RCP_SYNTAX_ERROR_PRINCIPAL":               CodeInfo(_E, _BLOCK, _AA, "§1.6, §5.4; S25, S18"),
     "ROLE_TRUST_POLICY_SYNTAX_ERROR_NOTPRINCIPAL": CodeInfo(_E, _BLOCK, _AA, "§1.6; S14, S18"),
-    "NOT_PRINCIPAL_REQUIRES_DENY":              CodeInfo(_E, _BLOCK, _OURS, "§1.6; S14"),
+    "NOT_PRINCIPAL_REQUIRES_DENY":              CodeInfo(_E, _SOFT, _OURS, "§1.6; S14"),
     "ALLOW_WITH_NOT_PRINCIPAL":                 CodeInfo(_SW, _SOFT, _AA, "§1.6; S14, S18"),
     "UNSUPPORTED_WILDCARD_IN_PRINCIPAL":        CodeInfo(_E, _BLOCK, _AA, "§1.6; S13, S16, S18"),
     "SERVICE_PRINCIPAL_WILDCARD":               CodeInfo(_E, _BLOCK, _OURS, "§1.6; S13"),
