@@ -41,7 +41,7 @@ from deputyguard.engine.decision import Decision
 from deputyguard.engine.evaluate import Level, PolicySet, Request, evaluate
 from deputyguard.engine.options import DEFAULT_OPTIONS, EngineOptions
 from deputyguard.org import OrgModel
-from deputyguard.policy.model import Policy, PolicyType, Span, Statement
+from deputyguard.policy.model import Condition, Policy, PolicyType, Span, Statement
 from deputyguard.policy.parse import parse_policy
 from deputyguard.policy.validate import validate_policy
 
@@ -404,7 +404,7 @@ class Analyzer:
             actions=actions,
             counterexample=probe.request_json(self.settings.owner) if probe else None,
             suggestion=cause.suggestion,
-            snippet=_snippet(raw),
+            snippet=_condition_snippet(cause.condition) if cause.condition else _snippet(raw),
             fingerprint=fingerprint(
                 rule=cause.rule,
                 policy_identity=f"{item.file or ''}#{item.name or item.resource or item.pointer}",
@@ -479,6 +479,12 @@ def _raw_statement(document: Any, statement: Statement) -> dict[str, Any] | None
         item = raw[statement.index]
         return item if isinstance(item, dict) else None
     return None
+
+
+def _condition_snippet(condition: Condition) -> str:
+    """The offending condition as the user wrote it (operator, key, values)."""
+    values: Any = list(condition.values) if len(condition.values) != 1 else condition.values[0]
+    return orjson.dumps({condition.operator: {condition.key: values}}).decode()
 
 
 def _snippet(raw: dict[str, Any] | None) -> str | None:
