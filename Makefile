@@ -34,6 +34,7 @@ oracle:
 
 bench: $(STAMP) oracle
 	$(BIN)/python -m benchmarks.engine
+	$(BIN)/python -m benchmarks.check
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
