@@ -195,3 +195,27 @@ def test_rule_examples_behave_as_documented(info: Any) -> None:
     assert good.verdict is not None and good.verdict.verdict.value == "PASS", [
         (f.rule, f.message) for f in good.findings
     ]
+
+
+def test_config_file_and_per_path_ignores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "legacy").mkdir()
+    write(tmp_path / "legacy" / "bad.json", BAD)
+    (tmp_path / ".deputyguard.toml").write_text(
+        'fail-on = "critical"\n'
+        "[[per-path-ignores]]\n"
+        'path = "legacy/*.json"\n'
+        'rules = ["DG001"]\n'
+        'reason = "known, tracked in TICKET-1"\n'
+    )
+    os.chdir(tmp_path)
+    code, out, _ = run(capsys, "check", "legacy", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["findings"] == []
+    (tmp_path / ".deputyguard.toml").write_text(
+        '[[per-path-ignores]]\npath = "legacy/*.json"\nrules = ["DG001"]\n'
+    )
+    code, _, err = run(capsys, "check", "legacy")
+    assert code == 2
+    assert "reason" in err

@@ -468,6 +468,9 @@ def test_every_position_points_at_its_value(value: Any, indent: int | str | None
     doc = parse_json(text)
     expected = expected_pointers("", doc.value)
     assume(len(set(expected)) == len(expected))  # keys ending in "#key" can collide
+    # A member literally named "...#key" is ambiguous with the key-position convention (see the
+    # module docstring); the property only speaks about documents without such names.
+    assume(not any(p.removesuffix("#key").endswith("#key") for p in expected if p.endswith("#key")))
     assert list(doc.positions) == expected
     assert len(doc.positions) == len(expected)
     for pointer in expected:
@@ -594,7 +597,14 @@ def test_damaged_documents_fail_cleanly_exactly_when_json_loads_fails(
         with pytest.raises(JsonSyntaxError):
             parse_json(text)
     else:
-        assert parse_json(text).value == expected
+        try:
+            parsed = parse_json(text)
+        except JsonSyntaxError as err:
+            # Stricter than json.loads on purpose: an edit can split a \uXXXX surrogate pair in
+            # ways the detector above does not foresee; that is the only accepted difference.
+            assert "unpaired surrogate" in err.message
+        else:
+            assert parsed.value == expected
 
 
 @settings(max_examples=300, deadline=None)

@@ -9,7 +9,6 @@ rule selection, per-path ignores and the baseline, and prints text, JSON or SARI
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import multiprocessing
 import os
 from collections.abc import Iterable, Sequence
@@ -20,8 +19,13 @@ from rich.console import Console
 
 from deputyguard import __version__
 from deputyguard.analysis.analyze import AnalysisSettings, Analyzer, PolicyAnalysis, PolicyInput
-from deputyguard.analysis.baseline import filter_new, load_baseline, write_baseline
+from deputyguard.analysis.baseline import (
+    filter_new,
+    load_baseline,
+    write_baseline,
+)
 from deputyguard.analysis.catalog import RULES
+from deputyguard.analysis.catalog import rule as rule_info
 from deputyguard.analysis.model import Finding, InputError, Report, Severity
 from deputyguard.commands.common import (
     EXIT_FINDINGS,
@@ -138,13 +142,14 @@ def _kept(
         return False
     if finding.rule in ignore:
         return False
-    file = finding.location.file or ""
-    for rule_ignore in config.per_path_ignores:
-        if fnmatch.fnmatch(file, rule_ignore.path) and (
-            not rule_ignore.rules or finding.rule in rule_ignore.rules
-        ):
-            return False
-    return True
+    if finding.location.file is None:
+        return True
+    ignored = config.ignored_rules(finding.location.file)
+    info = rule_info(finding.rule)
+    return not (
+        {finding.rule, info.slug, "ALL", "*"}
+        & {r.upper() if r.upper().startswith("DG") else r for r in ignored}
+    )
 
 
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
