@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench oracle clean
+.PHONY: demo demo-simulate test lint typecheck unit bench oracle clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The main job: check the bundled example policies against the example organization. `check`
+# exits 1 when it finds high/critical weaknesses, which the demo is meant to show.
 demo: $(STAMP)
+	$(BIN)/deputyguard check examples/ --org examples/org.yaml || test $$? -eq 1
+
+# The authorization engine on the bundled request cases (each with its expected decision).
+demo-simulate: $(STAMP)
 	$(BIN)/deputyguard simulate examples/cases.yaml --org examples/org.yaml --explain --lint --format text
 
 lint: $(STAMP)

@@ -22,6 +22,7 @@ from deputyguard.analysis.catalog import rule as rule_info
 from deputyguard.analysis.model import Finding, Location, PolicyVerdict, Severity, Verdict
 from deputyguard.analysis.probes import (
     FOREIGN_ACCOUNTS,
+    REREGISTERED,
     Grant,
     Probe,
     ProbeBuilder,
@@ -295,12 +296,25 @@ class Analyzer:
                 )
                 advisory.setdefault(statement.index, self._finding(item, statement, cause, None))
                 continue
+            if outcome.kind is OutcomeKind.HYPOTHETICAL and probe.hypothetical == REREGISTERED:
+                statement = _granting_statement(policy, decision, outcome.grant.statement)
+                arn = probe.source.arn if probe.source else "the source bucket"
+                cause = attribution.Cause(
+                    "DG014",
+                    "medium",
+                    f"{arn} has no account field and nothing pins aws:SourceAccount: if "
+                    f"{REREGISTERED}, that account's bucket is accepted as the source",
+                    'add "StringEquals": {"aws:SourceAccount": "<account that owns the bucket>"}',
+                    _source_arn_condition(statement),
+                )
+                advisory.setdefault(statement.index, self._finding(item, statement, cause, None))
+                continue
             if outcome.kind is not OutcomeKind.EXPLOIT:
                 continue
             statement = _granting_statement(policy, decision, outcome.grant.statement)
             cause = attribution.explain(statement, probe, policy, self.settings.owner)
             known = findings.get(statement.index)
-            if known is not None and _rank(known.rule) <= _rank(cause.rule):
+            if known is not None and _worse_or_equal(known, cause):
                 continue
             findings[statement.index] = self._finding(item, statement, cause, probe)
         for index, finding in advisory.items():
@@ -440,6 +454,17 @@ def infer_owner(policy: Policy) -> str | None:
             if parts is not None and is_account_id(parts[4]):
                 accounts.add(parts[4])
     return accounts.pop() if len(accounts) == 1 else None
+
+
+def _worse_or_equal(known: Finding, cause: attribution.Cause) -> bool:
+    """Keep the most specific rule per statement, and within one rule the worst severity."""
+    if _rank(known.rule) != _rank(cause.rule):
+        return _rank(known.rule) < _rank(cause.rule)
+    return known.severity.rank >= Severity(cause.severity).rank
+
+
+def _source_arn_condition(statement: Statement) -> Condition | None:
+    return next((c for c in statement.conditions if c.key.lower() == "aws:sourcearn"), None)
 
 
 def _rank(rule: str) -> int:

@@ -50,6 +50,7 @@ LOOKALIKE = (
     "(they are unique only within one organization)"
 )
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+REREGISTERED = "the bucket is deleted and another account registers the same name"
 
 
 class ProbeKind(StrEnum):
@@ -338,10 +339,23 @@ class ProbeBuilder:
                         None,
                     )
             elif key == "aws:sourcearn":
+                listed = [
+                    a
+                    for k, _, v in self.literals
+                    if k == "aws:sourceaccount"
+                    if (a := _account_from_pattern(v, foreign))
+                ]
                 for arn, hypothetical in _arns_from_pattern(value, operator, foreign):
                     parts = split_arn(arn)
-                    account = parts[4] if parts and is_account_id(parts[4]) else foreign
-                    yield ProbeKind.DERIVED, Source(account, arn), hypothetical
+                    if parts and is_account_id(parts[4]):
+                        yield ProbeKind.DERIVED, Source(parts[4], arn), hypothetical
+                        continue
+                    # The ARN names no account (S3): pair it with the accounts the policy lists,
+                    # whose buckets these may really be, and with a foreign account that would
+                    # have to register the name first.
+                    for account in listed:
+                        yield ProbeKind.DERIVED, Source(account, arn), None
+                    yield ProbeKind.DERIVED, Source(foreign, arn), hypothetical
             elif key == "aws:sourceorgid":
                 org_id = _org_from_pattern(value)
                 if org_id:
@@ -495,7 +509,7 @@ def _arns_from_pattern(value: str, operator: str, foreign: str) -> Iterator[tupl
         arn = ":".join((*parts[:3], region, account, resource))
         if like(value, arn) or "Arn" in operator:
             if parts[2] == "s3" and not parts[4] and not has_wildcard(value):
-                yield arn, "the bucket name is deleted and registered again by another account"
+                yield arn, REREGISTERED
             else:
                 yield arn, None
     if "StringLike" in operator and "*" in value:

@@ -261,29 +261,12 @@ def _statement_notes(statement: Statement) -> Iterator[Note]:
     services = statement.principal.service
     if not services:
         return
-    keys = {c.key.lower() for c in statement.conditions}
-    for condition in statement.conditions:
-        key = condition.key.lower()
-        if key == "aws:sourcearn" and "aws:sourceaccount" not in keys:
-            for value in (value_text(v) for v in condition.values):
-                parts = split_arn(value)
-                if parts and parts[2] == "s3" and not parts[4] and not has_wildcard(value):
-                    yield Note(
-                        "DG014",
-                        "medium",
-                        statement,
-                        condition,
-                        f"{value} has no account field and nothing pins "
-                        "aws:SourceAccount: if the bucket is ever deleted, another "
-                        "account can register the same name",
-                        'add "StringEquals": {"aws:SourceAccount": "<owner account>"}',
-                    )
-                    break
+    keys = {c.key.lower(): c.key for c in statement.conditions}
     actions = statement.actions or ()
     for principal in services:
         relevant = {i.id: i for action in actions for i in for_grant(principal, action)}.values()
         for integration in relevant:
-            for key in keys & SOURCE_KEYS:
+            for key in keys.keys() & SOURCE_KEYS:
                 status = next((s for k, s in integration.keys.items() if k.lower() == key), None)
                 if status is KeyStatus.NOT_SENT:
                     yield Note(
@@ -291,7 +274,7 @@ def _statement_notes(statement: Statement) -> Iterator[Note]:
                         "medium",
                         statement,
                         None,
-                        f"{principal} is documented not to send {key} "
+                        f"{principal} is documented not to send {keys[key]} "
                         f"({integration.service}): this guard blocks the integration",
                         "guard with a key the integration sends (see its AWS page: "
                         + ", ".join(integration.sources[:1])

@@ -211,7 +211,7 @@ def _render_errors(console: Console, errors: Sequence[InputError]) -> None:
 
 def _render_rules(console: Console, report: Report, rules: Sequence[RuleInfoLike]) -> None:
     titles = {rule.id: rule.title for rule in rules}
-    seen = dict.fromkeys((f.rule, f.name) for f in report.findings)
+    seen = sorted(dict.fromkeys((f.rule, f.name) for f in report.findings))
     _print(console, Text("Rules", style="bold"))
     for rule_id, slug in seen:
         line = Text.assemble("  ", (rule_id, "bold"), " ", (slug, "dim"))
