@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from deputyguard.analysis.probes import SOURCE_KEYS, Probe, ProbeKind
+from deputyguard.analysis.probes import SOURCE_KEYS, Probe, ProbeKind, is_source_key
 from deputyguard.awsdata.catalog import is_multivalued_key
 from deputyguard.engine.conditions import value_text
 from deputyguard.engine.variables import Variable, parse_template
@@ -44,7 +44,7 @@ class Cause:
 
 
 def source_conditions(statement: Statement) -> list[Condition]:
-    return [c for c in statement.conditions if c.key.lower() in SOURCE_KEYS]
+    return [c for c in statement.conditions if is_source_key(c.key.lower())]
 
 
 def _who(probe: Probe) -> str:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from deputyguard.awsdata.arn import is_account_id, split_arn
@@ -38,6 +39,19 @@ SOURCE_KEYS = frozenset(
     }
 )
 """Keys that bind a service request to its source (S7; `aws:SourceOwner` is the legacy SNS key)."""
+
+
+@cache
+def service_source_keys() -> frozenset[str]:
+    """Service-specific keys that carry the source, from the integration table (lower-cased),
+    e.g. `kms:EncryptionContext:aws:logs:arn` for CloudWatch Logs → KMS (rules.md)."""
+    return frozenset(k.lower() for i in integrations_table() for k in i.service_keys)
+
+
+def is_source_key(key: str) -> bool:
+    """Whether a condition on `key` (lower-cased) binds the request to its source."""
+    return key in SOURCE_KEYS or key in service_source_keys()
+
 
 FOREIGN_ACCOUNTS = ("999988887777", "888877776666", "123412341234", "567856785678")
 FOREIGN_ORG = "o-zzzzzzzzzz"
@@ -285,6 +299,10 @@ class ProbeBuilder:
         else:
             ref = SourceRef(source.arn, source.account, source.org_id, source.org_paths)
             context = dict(source_context(self.trust.org, ref, principal))
+            for integration in for_principal(principal):
+                for key in integration.service_keys:
+                    if key.lower() != "aws:sourceowner":
+                        context.setdefault(key, source.arn)
         if resource_account and is_account_id(resource_account):
             for key, value in resource_context(self.trust.org, resource_account).items():
                 context.setdefault(key, value)
@@ -338,7 +356,7 @@ class ProbeBuilder:
                         Source(account, source_arn_for(principal, account)),
                         None,
                     )
-            elif key == "aws:sourcearn":
+            elif key == "aws:sourcearn" or key in service_source_keys():
                 listed = [
                     a
                     for k, _, v in self.literals
@@ -404,10 +422,7 @@ condition on them (S7). Conditions on them alone are no guard (rules.md DG001)."
 def _caller_independent(key: str) -> bool:
     if key in _CALLER_INDEPENDENT_GLOBAL_KEYS or key.startswith("aws:requesttag/"):
         return True
-    if key.startswith("aws:") or key in SOURCE_KEYS:
-        return False
-    service_keys = {k.lower() for i in integrations_table() for k in i.service_keys}
-    return key not in service_keys
+    return not (key.startswith("aws:") or is_source_key(key))
 
 
 def request_key_values(statement: Statement) -> dict[str, Any]:
@@ -470,7 +485,7 @@ def _source_literals(policy: Policy) -> list[tuple[str, str, str]]:
     for statement in policy.statements:
         for condition in statement.conditions:
             key = condition.key.lower()
-            if key in SOURCE_KEYS:
+            if is_source_key(key):
                 out.extend((key, condition.operator, value_text(v)) for v in condition.values)
     return out
 
