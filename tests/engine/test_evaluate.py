@@ -219,3 +219,15 @@ def test_explain_traces_each_condition_with_its_reason() -> None:
     (condition,) = statement.conditions
     assert condition.result is True
     assert "vacuously true" in condition.why
+
+
+def test_compiled_conditions_are_shared_but_json_types_are_kept_apart() -> None:
+    """`true == 1` in Python; in a policy the Boolean and the number are different values."""
+    from deputyguard.engine.conditions import compile_condition
+    from deputyguard.policy.model import Condition
+
+    as_bool = compile_condition(Condition("StringEquals", "k", (True,)), True)
+    as_int = compile_condition(Condition("StringEquals", "k", (1,)), True)
+    again = compile_condition(Condition("StringEquals", "k", (True,)), True)
+    assert as_bool.values == ("true",) and as_int.values == ("1",)
+    assert again is as_bool

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from deputyguard.awsdata.arn import split_arn
 from deputyguard.engine.conditions import CompiledCondition, compile_condition
@@ -127,7 +128,13 @@ def _patterns(
 ) -> tuple[ResourcePattern, ...] | None:
     if values is None:
         return None
-    return tuple(ResourcePattern(v, variables and "${" in v) for v in values)
+    return tuple(_resource_pattern(v, variables and "${" in v) for v in values)
+
+
+@lru_cache(maxsize=16384)
+def _resource_pattern(text: str, variables: bool) -> ResourcePattern:
+    """Resource patterns repeat across policies; compiled ones are shared (never modified)."""
+    return ResourcePattern(text, variables)
 
 
 def _lower(values: tuple[str, ...] | None) -> tuple[str, ...] | None:

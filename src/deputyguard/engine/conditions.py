@@ -8,6 +8,7 @@ trace is requested.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from deputyguard.engine.context import Context, ContextValue
 from deputyguard.engine.options import EngineOptions, ShortArn, UnqualifiedMultivalued
@@ -66,6 +67,21 @@ class CompiledCondition:
 
 
 def compile_condition(condition: Condition, variables_enabled: bool) -> CompiledCondition:
+    """Compiled form of a condition. Identical conditions share one compiled object: policies
+    repeat the same guards, and compiled objects are never modified. The key spells out each
+    value's JSON type, because `true == 1 == 1.0` in Python but not in a policy."""
+    typed = tuple((type(v).__name__, v) for v in condition.values)
+    return _compile_condition(condition.operator, condition.key, typed, variables_enabled)
+
+
+@lru_cache(maxsize=16384)
+def _compile_condition(
+    operator_text: str,
+    key: str,
+    typed_values: tuple[tuple[str, ScalarValue], ...],
+    variables_enabled: bool,
+) -> CompiledCondition:
+    condition = Condition(operator_text, key, tuple(v for _, v in typed_values))
     operator = parse_operator(condition.operator)
     values = tuple(value_text(v) for v in condition.values)
     templates = None
