@@ -22,6 +22,19 @@ from deputyguard.wildcard import glob_match, has_wildcard
 
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
+_VALUE_FORMATS: dict[str, tuple[re.Pattern[str], str, str]] = {
+    "aws:sourceorgid": (
+        _ORG_ID,
+        "an organization id (o- and 10–32 lowercase letters or digits)",
+        "use the organization id shown by `aws organizations describe-organization`",
+    ),
+    "aws:sourceaccount": (
+        _ACCOUNT,
+        "a 12-digit account id",
+        "write the account id as 12 digits, as a string",
+    ),
+}
+"""Formats AWS gives these values (§6.1, §8): any other literal can never be sent."""
 _NEVER_POPULATED = frozenset(
     {PolicyType.IDENTITY, PolicyType.BOUNDARY, PolicyType.SESSION, PolicyType.SCP}
 )
@@ -86,28 +99,18 @@ def _condition_notes(
                 "real value",
                 "use StringLike/ArnLike for patterns (but never wildcard account or org ids)",
             )
-    if key == "aws:sourceorgid":
-        bad = [v for v in values if not has_wildcard(v) and "${" not in v and not _ORG_ID.match(v)]
-        if bad and not base.negated:
+    value_format = _VALUE_FORMATS.get(key)
+    if value_format is not None and not base.negated:
+        pattern, what, fix = value_format
+        bad = [v for v in values if not has_wildcard(v) and "${" not in v and not pattern.match(v)]
+        if bad:
             yield Note(
                 "DG005",
                 "low",
                 statement,
                 condition,
-                f"{label}: {bad[0]!r} is not an organization id (o- and 10–32 lowercase "
-                "letters or digits), so it never matches",
-                "use the organization id shown by `aws organizations describe-organization`",
-            )
-    if key == "aws:sourceaccount":
-        bad = [v for v in values if not has_wildcard(v) and "${" not in v and not _ACCOUNT.match(v)]
-        if bad and not base.negated:
-            yield Note(
-                "DG005",
-                "low",
-                statement,
-                condition,
-                f"{label}: {bad[0]!r} is not a 12-digit account id, so it never matches",
-                "write the account id as 12 digits, as a string",
+                f"{label}: {bad[0]!r} is not {what}, so it never matches",
+                fix,
             )
     if key == "aws:sourcearn" and base.family.value == "Arn" and not base.negated:
         for value in values:
