@@ -3,6 +3,8 @@
 The curated public API; everything not listed in `__all__` is private and may change.
 """
 
+from deputyguard.analysis.analyze import AnalysisSettings, Analyzer, PolicyAnalysis, PolicyInput
+from deputyguard.analysis.model import Finding, PolicyVerdict, Report, Verdict
 from deputyguard.engine.compiled import CompiledPolicy, compile_policy
 from deputyguard.engine.context import Context, RequestError
 from deputyguard.engine.decision import Decision, DecisionKind, MatchedStatement
@@ -16,22 +18,30 @@ from deputyguard.policy.parse import parse_policy
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnalysisSettings",
+    "Analyzer",
     "CompiledPolicy",
     "Context",
     "Decision",
     "DecisionKind",
     "EngineOptions",
+    "Finding",
     "Issue",
     "Level",
     "MatchedStatement",
     "OrgModel",
     "Policy",
+    "PolicyAnalysis",
     "PolicyError",
+    "PolicyInput",
     "PolicySet",
     "PolicyType",
+    "PolicyVerdict",
+    "Report",
     "Request",
     "RequestError",
     "Severity",
+    "Verdict",
     "__version__",
     "compile_policy",
     "evaluate",
