@@ -527,6 +527,7 @@ def _arns_from_pattern(value: str, operator: str, foreign: str) -> Iterator[tupl
                 yield arn, REREGISTERED
             else:
                 yield arn, None
+        yield from _variants(parts, region, account, resource)
     if "StringLike" in operator and "*" in value:
         # StringLike's `*` crosses ':' (S1): stretch the first `*` over a foreign account id.
         head, _, tail = value.partition("*")
@@ -534,6 +535,22 @@ def _arns_from_pattern(value: str, operator: str, foreign: str) -> Iterator[tupl
         stretched_parts = split_arn(stretched)
         if stretched_parts and stretched_parts[4] == foreign and like(value, stretched):
             yield stretched, None
+
+
+def _variants(
+    parts: tuple[str, ...], region: str, account: str, resource: str
+) -> Iterator[tuple[str, str | None]]:
+    """Neighbours of a source ARN the policy names: another Region, another resource name, the
+    name in other letter case. They test how far a guard reaches (a wildcard Region, an
+    IgnoreCase operator); whether one is a counterexample depends on its account's trust."""
+    if parts[2] == "s3" and not parts[4]:
+        return  # S3 names are global: a variant is someone else's bucket only if registered
+    other_region = "eu-west-1" if region != "eu-west-1" else "us-west-2"
+    if region:
+        yield ":".join((*parts[:3], other_region, account, resource)), None
+    yield ":".join((*parts[:3], region, account, resource + "-other")), None
+    if resource.swapcase() != resource:
+        yield ":".join((*parts[:3], region, account, resource.swapcase())), None
 
 
 def _org_from_pattern(value: str) -> str | None:
