@@ -14,6 +14,7 @@ from typing import TextIO
 
 from deputyguard import __version__
 from deputyguard.commands import check as check_command
+from deputyguard.commands import fix as fix_command
 from deputyguard.commands import org as org_command
 from deputyguard.commands import rules as rules_command
 from deputyguard.commands.common import EXIT_USAGE, UsageError
@@ -64,6 +65,10 @@ def _build_parser() -> argparse.ArgumentParser:
     check_command.add_arguments(check)
     rules = sub.add_parser("rules", help="list the rules, or explain one with examples")
     rules_command.add_arguments(rules)
+    fix = sub.add_parser(
+        "fix", help="propose the smallest repair for each serious finding, verified by the engine"
+    )
+    fix_command.add_arguments(fix)
     org = sub.add_parser("org", help="the organization model: tree, paths, what a guard admits")
     org_command.add_arguments(org)
     one = sim.add_argument_group("a single request")
@@ -104,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check_command.run_check(args, out, sys.stderr)
         if args.command == "rules":
             return rules_command.run_rules(args, out, sys.stderr)
+        if args.command == "fix":
+            return fix_command.run_fix(args, out, sys.stderr)
         if args.command == "org":
             return org_command.run_org(args, out, sys.stderr)
     except (UsageError, CaseFileError) as exc:

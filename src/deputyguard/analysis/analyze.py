@@ -196,6 +196,29 @@ class Analyzer:
         self._rcp_levels = tuple(levels)
         return self._rcp_levels
 
+    def replay(self, item: PolicyInput, request: Mapping[str, Any]) -> Decision | None:
+        """Evaluate a request (the `simulate` request format, e.g. a finding's counterexample)
+        against this policy and the organization's RCPs."""
+        policy = self._parse(item)
+        owned = self._for_owner(policy)
+        if owned is not self:
+            return owned.replay(item, request)
+        policy_set = self._policy_set(compile_policy(policy, "resource"))
+        try:
+            return evaluate(
+                Request(
+                    str(request["principal"]),
+                    str(request["action"]),
+                    str(request["resource"]),
+                    Context.from_json(request.get("context") or {}),
+                    request.get("resourceAccount") or self.settings.owner,
+                ),
+                policy_set,
+                self.settings.engine,
+            )
+        except (RequestError, KeyError):
+            return None
+
     def adversarial(self, item: PolicyInput, policy: Policy | None = None) -> list[Outcome]:
         """Every adversarial request generated for the policy, with the engine's decision and
         what it means (see `OutcomeKind`)."""
