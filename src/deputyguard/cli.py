@@ -16,6 +16,7 @@ from deputyguard import __version__
 from deputyguard.commands import check as check_command
 from deputyguard.commands import fix as fix_command
 from deputyguard.commands import org as org_command
+from deputyguard.commands import rcp as rcp_command
 from deputyguard.commands import rules as rules_command
 from deputyguard.commands.common import EXIT_USAGE, UsageError
 from deputyguard.commands.simulate import POLICY_MEMBERS, run_simulate
@@ -69,6 +70,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "fix", help="propose the smallest repair for each serious finding, verified by the engine"
     )
     fix_command.add_arguments(fix)
+    rcp = sub.add_parser("rcp", help="the organization-wide confused-deputy RCP, verified")
+    rcp_command.add_arguments(rcp)
     org = sub.add_parser("org", help="the organization model: tree, paths, what a guard admits")
     org_command.add_arguments(org)
     one = sim.add_argument_group("a single request")
@@ -111,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return rules_command.run_rules(args, out, sys.stderr)
         if args.command == "fix":
             return fix_command.run_fix(args, out, sys.stderr)
+        if args.command == "rcp":
+            return rcp_command.run_rcp(args, out, sys.stderr)
         if args.command == "org":
             return org_command.run_org(args, out, sys.stderr)
     except (UsageError, CaseFileError) as exc:
