@@ -136,13 +136,13 @@ def test_select_and_ignore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_baseline_survives_reformatting_and_moves(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     policy = tmp_path / "policies" / "topic.json"
     policy.parent.mkdir()
     write(policy, BAD)
     baseline = tmp_path / "baseline.json"
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     code, _, _ = run(capsys, "check", "policies", "--baseline", str(baseline), "--write-baseline")
     assert code == 0 and baseline.is_file()
     # Reformat the file and put an unrelated statement in front: still nothing new.
@@ -198,7 +198,7 @@ def test_rule_examples_behave_as_documented(info: Any) -> None:
 
 
 def test_config_file_and_per_path_ignores(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "legacy").mkdir()
     write(tmp_path / "legacy" / "bad.json", BAD)
@@ -209,7 +209,7 @@ def test_config_file_and_per_path_ignores(
         'rules = ["DG001"]\n'
         'reason = "known, tracked in TICKET-1"\n'
     )
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, "check", "legacy", "--format", "json")
     assert code == 0
     assert json.loads(out)["findings"] == []
