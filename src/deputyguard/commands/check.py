@@ -12,6 +12,7 @@ import argparse
 import multiprocessing
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -45,13 +46,23 @@ PARALLEL_THRESHOLD = 400
 """Below this many policies a worker pool costs more than it saves."""
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """What `check` and `fix` both read: the paths, the owner, the trust options, the type."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help="policy files or directories")
     parser.add_argument("--org", help="organization model file (YAML or JSON)")
     parser.add_argument("--account", help="the account that owns the policies (12 digits)")
     parser.add_argument("--trusted-account", action="append", default=[], metavar="ID")
     parser.add_argument("--trusted-org", action="append", default=[], metavar="O")
     parser.add_argument("--policy-type", choices=POLICY_TYPES, default="auto")
+    parser.add_argument(
+        "--config",
+        help="configuration file (default: .deputyguard.toml or "
+        "[tool.deputyguard] in pyproject.toml, searched upwards)",
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_input_arguments(parser)
     parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     parser.add_argument("--output", help="write the report to FILE instead of stdout")
     parser.add_argument(
@@ -63,12 +74,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--write-baseline", action="store_true", help="write the findings to --baseline and exit"
     )
-    parser.add_argument(
-        "--config",
-        help="configuration file (default: .deputyguard.toml or "
-        "[tool.deputyguard] in pyproject.toml, searched upwards)",
-    )
     parser.add_argument("--jobs", type=int, default=0, help="worker processes (0: one per CPU)")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    config: Config
+    settings: AnalysisSettings
+    sources: list[PolicySource]
+    errors: list[InputError]
+    files: int
+
+
+def read_inputs(args: argparse.Namespace) -> Inputs:
+    """Configuration, trust settings and the policies of `add_input_arguments`; raises
+    ConfigError / OrgModelError / UsageError for problems the user must fix first."""
+    config = load_config(explicit=Path(args.config) if args.config else None)
+    settings = _settings(args, config)
+    policy_type = None if args.policy_type == "auto" else PolicyType(args.policy_type)
+    sources, errors, files = read_paths(args.paths, policy_type=policy_type, exclude=config.exclude)
+    return Inputs(config, settings, sources, list(errors), files)
 
 
 def _rules(text: str | None, fallback: Sequence[str]) -> tuple[str, ...]:
@@ -154,16 +179,12 @@ def _kept(
 
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
-        config = load_config(explicit=Path(args.config) if args.config else None)
-        settings = _settings(args, config)
+        inputs = read_inputs(args)
     except (ConfigError, OrgModelError) as exc:
         err.write(f"error: {exc}\n")
         return EXIT_USAGE
-    policy_type = None if args.policy_type == "auto" else PolicyType(args.policy_type)
-    sources, read_errors, files = read_paths(
-        args.paths, policy_type=policy_type, exclude=config.exclude
-    )
-    report = Report(errors=list(read_errors), files=files)
+    config, settings, sources = inputs.config, inputs.settings, inputs.sources
+    report = Report(errors=inputs.errors, files=inputs.files)
     select = _rules(args.select, config.select)
     ignore = _rules(args.ignore, config.ignore)
     analyzer = Analyzer(settings)

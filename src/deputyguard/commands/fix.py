@@ -18,23 +18,17 @@ from typing import Any, TextIO
 
 from deputyguard.analysis.analyze import Analyzer, PolicyInput
 from deputyguard.analysis.model import Finding, Severity
-from deputyguard.commands.check import POLICY_TYPES, _settings
+from deputyguard.commands.check import add_input_arguments, read_inputs
 from deputyguard.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
-from deputyguard.config import ConfigError, load_config
+from deputyguard.config import ConfigError
 from deputyguard.fix.repair import RepairSettings, Scope, Unfixable, propose
 from deputyguard.fix.verify import verify
 from deputyguard.org import OrgModelError
-from deputyguard.policy.model import PolicyType
-from deputyguard.sources.policy_files import PolicySource, read_paths
+from deputyguard.sources.policy_files import PolicySource
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="policy files or directories")
-    parser.add_argument("--org", help="organization model file (YAML or JSON)")
-    parser.add_argument("--account", help="the account that owns the policies (12 digits)")
-    parser.add_argument("--trusted-account", action="append", default=[], metavar="ID")
-    parser.add_argument("--trusted-org", action="append", default=[], metavar="O")
-    parser.add_argument("--policy-type", choices=POLICY_TYPES, default="auto")
+    add_input_arguments(parser)
     parser.add_argument("--scope", choices=[s.value for s in Scope], default="account")
     parser.add_argument("--ou", help="with --scope ou: the OU whose accounts may be sources")
     parser.add_argument("--source-arn", help="with --scope source-arn: the one source resource")
@@ -42,18 +36,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--diff", action="store_true", help="print a unified diff")
     output.add_argument("--write", action="store_true", help="edit the files in place")
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--config", help="configuration file")
 
 
 def run_fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
-        config = load_config(explicit=Path(args.config) if args.config else None)
-        settings = _settings(args, config)
+        inputs = read_inputs(args)
     except (ConfigError, OrgModelError) as exc:
         err.write(f"error: {exc}\n")
         return EXIT_USAGE
-    policy_type = None if args.policy_type == "auto" else PolicyType(args.policy_type)
-    sources, errors, _ = read_paths(args.paths, policy_type=policy_type, exclude=config.exclude)
+    settings, sources, errors = inputs.settings, inputs.sources, inputs.errors
     for error in errors:
         err.write(f"error: {error.file}: {error.message}\n")
     if not sources and errors:
