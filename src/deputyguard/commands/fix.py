@@ -21,9 +21,10 @@ from deputyguard.analysis.model import Finding, Severity
 from deputyguard.commands.check import add_input_arguments, read_inputs
 from deputyguard.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from deputyguard.config import ConfigError
+from deputyguard.fix.migrate import UntrustedListed, migrate
 from deputyguard.fix.repair import RepairSettings, Scope, Unfixable, propose
 from deputyguard.fix.verify import verify
-from deputyguard.org import OrgModelError
+from deputyguard.org import OrgModel, OrgModelError
 from deputyguard.sources.policy_files import PolicySource
 
 
@@ -36,6 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--diff", action="store_true", help="print a unified diff")
     output.add_argument("--write", action="store_true", help="edit the files in place")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--require-no-loss",
+        action="store_true",
+        help="refuse a migration to organization keys in which any account loses access",
+    )
 
 
 def run_fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -61,7 +67,18 @@ def run_fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     fixes: list[dict[str, Any]] = []
     unfixed: list[dict[str, Any]] = []
     edits: dict[str, list[tuple[PolicySource, dict[str, Any]]]] = defaultdict(list)
+    summary = MigrationSummary()
+    notes: list[str] = []
     for source in sources:
+        if repair.scope in (Scope.ORG, Scope.OU) and settings.org is not None:
+            outcome = _try_migration(source, repair, settings.org, args.require_no_loss, notes)
+            if outcome is not None:
+                kind, entry = outcome
+                (fixes if kind == "fix" else unfixed).append(entry)
+                if kind == "fix":
+                    summary.add(settings.org, entry)
+                    edits[source.file].append((source, entry["policy"]))
+                continue
         item = PolicyInput(
             source.file,
             source.pointer,
@@ -95,7 +112,85 @@ def run_fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             }
         )
         edits[source.file].append((source, document))
-    return _output(args, fixes, unfixed, edits, out, err)
+    for note in notes:
+        err.write(f"note: {note}\n")
+    return _output(args, fixes, unfixed, edits, out, err, summary)
+
+
+class MigrationSummary:
+    """Across a directory: per account and per OU, in how many policies access is gained, kept
+    or lost, and how many bytes the policies shrink (issue 7, scale)."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, dict[str, int]] = {}
+        self.units: dict[str, dict[str, int]] = {}
+        self.policies = 0
+        self.bytes_saved = 0
+
+    def add(self, org: OrgModel, entry: dict[str, Any]) -> None:
+        migration = entry.get("migration")
+        if migration is None:
+            return
+        self.policies += 1
+        self.bytes_saved += migration["bytes_saved"]
+        for change, accounts in migration["access_changes"].items():
+            for account in accounts:
+                self.accounts.setdefault(account, {"gain": 0, "keep": 0, "lose": 0})[change] += 1
+                chain = org.parent_chain(account)
+                unit = chain[-2] if len(chain) >= 2 else "outside the organization"
+                self.units.setdefault(unit, {"gain": 0, "keep": 0, "lose": 0})[change] += 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "policies": self.policies,
+            "bytes_saved": self.bytes_saved,
+            "accounts": self.accounts,
+            "units": self.units,
+        }
+
+
+def _try_migration(
+    source: PolicySource,
+    repair: RepairSettings,
+    org: OrgModel,
+    require_no_loss: bool,
+    notes: list[str],
+) -> tuple[str, dict[str, Any]] | None:
+    policy = source.parse().policy
+    if policy is None or not isinstance(source.document, dict):
+        return None
+    try:
+        migration = migrate(source.document, policy, org, repair.scope, repair.ou, repair.owner)
+    except UntrustedListed as exc:
+        notes.append(f"{source.file}: {exc}")
+        return None  # the repair path reports the account as DG010 and removes it visibly
+    except Unfixable as exc:
+        return "unfixed", {
+            "file": source.file,
+            "pointer": source.pointer,
+            "rules": ["DG018"],
+            "reason": str(exc),
+        }
+    if migration is None:
+        return None
+    if require_no_loss and migration.changes.lose:
+        lost = ", ".join(sorted(migration.changes.lose))
+        return "unfixed", {
+            "file": source.file,
+            "pointer": source.pointer,
+            "rules": ["DG018"],
+            "reason": f"--require-no-loss: {lost} would lose access",
+            "migration": migration.to_json(),
+        }
+    return "fix", {
+        "file": source.file,
+        "pointer": source.pointer,
+        "rules": ["DG018"],
+        "policy": migration.document,
+        "verified": True,
+        "checks": {"no_foreign_gain": True},
+        "migration": migration.to_json(),
+    }
 
 
 def _repair_all(
@@ -140,9 +235,13 @@ def _output(
     edits: dict[str, list[tuple[PolicySource, dict[str, Any]]]],
     out: TextIO,
     err: TextIO,
+    summary: MigrationSummary,
 ) -> int:
     if args.format == "json":
-        out.write(json.dumps({"fixes": fixes, "unfixed": unfixed}, indent=2) + "\n")
+        document: dict[str, Any] = {"fixes": fixes, "unfixed": unfixed}
+        if summary.policies:
+            document["migration_summary"] = summary.to_json()
+        out.write(json.dumps(document, indent=2) + "\n")
     for file, changes in edits.items():
         try:
             before, after = _rewrite(Path(file), changes)
