@@ -262,16 +262,40 @@ def _output(
             err.write(f"fixed {file}\n")
     if args.format == "text" and not args.diff:
         for fix in fixes:
+            _write_fix(out, fix)
+        if summary.policies:
             out.write(
-                f"{fix['file']}{fix['pointer'] or ''}: {', '.join(fix['rules'])} fixed "
-                "and verified\n"
+                f"{summary.policies} policies migrated, {summary.bytes_saved} bytes "
+                "smaller in all\n"
             )
+            for unit, counts in sorted(summary.units.items()):
+                out.write(
+                    f"  {unit}: gains access in {counts['gain']}, keeps it in "
+                    f"{counts['keep']}, loses it in {counts['lose']} policies\n"
+                )
         for item in unfixed:
             out.write(
                 f"{item['file']}{item['pointer'] or ''}: {', '.join(item['rules'])} not "
                 f"fixed: {item['reason']}\n"
             )
     return EXIT_FINDINGS if unfixed else EXIT_OK
+
+
+def _write_fix(out: TextIO, fix: dict[str, Any]) -> None:
+    where = f"{fix['file']}{fix['pointer'] or ''}"
+    migration = fix.get("migration")
+    if migration is None:
+        out.write(f"{where}: {', '.join(fix['rules'])} fixed and verified\n")
+        return
+    changes = migration["access_changes"]
+    out.write(
+        f"{where}: account list migrated to organization keys "
+        f"({migration['bytes_saved']} bytes smaller)\n"
+    )
+    for change in ("gain", "keep", "lose"):
+        out.write(f"  {change}: {', '.join(changes[change]) or '-'}\n")
+    for note in migration["notes"]:
+        out.write(f"  note: {note}\n")
 
 
 def _rewrite(path: Path, changes: list[tuple[PolicySource, dict[str, Any]]]) -> tuple[str, str]:

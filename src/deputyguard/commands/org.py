@@ -105,7 +105,9 @@ def _show(model: OrgModel, args: argparse.Namespace, out: TextIO) -> int:
         tree.add(_account_label(model, account))
     for unit in organization.units:
         _add_unit(tree, model, unit)
-    Console(file=out, highlight=False, soft_wrap=True).print(tree)
+    # Paths are long and must not be cut: render wide enough for the deepest one.
+    width = max(100, max((len(u.path) for u in model.units()), default=0) * 2 + 60)
+    Console(file=out, highlight=False, width=width).print(tree)
     return EXIT_OK
 
 

@@ -185,6 +185,12 @@ def migrate(
         elif isinstance(raw_statements, list):
             migrated["Statement"] = [*raw_statements, *extra]
     changes = access_changes(document, migrated, policy, org, owner, touched)
+    if not (changes.gain or changes.keep or changes.lose):
+        notes.append(
+            "no modelled source was allowed before or after (other conditions of the statement "
+            "were not met by the modelled requests): the access-change report is empty, review "
+            "the change by hand"
+        )
     if FOREIGN_ACCOUNT in changes.gain:
         raise Unfixable("the migrated policy would admit an account outside the organization")
     saved = len(_compact(document)) - len(_compact(migrated))
