@@ -147,3 +147,46 @@ def test_unknown_owner_is_never_guessed(tmp_path: Path, capsys: pytest.CaptureFi
     result = json.loads(capsys.readouterr().out)
     assert code == 1 and result["fixes"] == []
     assert "--account" in result["unfixed"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("source_arn", "pinned_account"),
+    [
+        ("arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail", None),
+        ("arn:aws:s3:::example-source-bucket", OWNER),  # no account field: pin SourceAccount
+    ],
+)
+def test_source_arn_scope(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    source_arn: str,
+    pinned_account: str | None,
+) -> None:
+    path = tmp_path / "bucket.json"
+    shutil.copy(CORPUS / "dg001-cloudtrail-no-condition.json", path)
+    code = main(
+        [
+            "fix",
+            str(path),
+            "--org",
+            str(CORPUS / "org.yaml"),
+            "--account",
+            OWNER,
+            "--scope",
+            "source-arn",
+            "--source-arn",
+            source_arn,
+            "--format",
+            "json",
+        ]
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0, result
+    (fix,) = result["fixes"]
+    condition = fix["policy"]["Statement"][0]["Condition"]
+    assert condition["ArnEquals"]["aws:SourceArn"] == source_arn
+    if pinned_account:
+        assert condition["StringEquals"]["aws:SourceAccount"] == pinned_account
+    else:
+        assert "StringEquals" not in condition
+    assert all(fix["checks"].values())

@@ -357,7 +357,7 @@ class Analyzer:
                         target = resource
                         if not trusted:
                             target = path_convention_resource(resource, principal, source.account)
-                        context = builder.service_context(principal, source, owner) | extra
+                        context = builder.service_context(principal, source, owner, action) | extra
                         probes.append(
                             Probe(
                                 kind,
@@ -377,7 +377,7 @@ class Analyzer:
                             principal,
                             action,
                             resource,
-                            builder.service_context(principal, None, owner) | extra,
+                            builder.service_context(principal, None, owner, action) | extra,
                             False,
                         )
                     )

@@ -20,7 +20,7 @@ from typing import Any
 
 from deputyguard.awsdata.arn import is_account_id, split_arn
 from deputyguard.awsdata.catalog import expand_action_pattern, resource_arn_formats
-from deputyguard.awsdata.integrations import Integration, for_principal
+from deputyguard.awsdata.integrations import Integration, for_grant, for_principal
 from deputyguard.awsdata.integrations import integrations as integrations_table
 from deputyguard.engine.conditions import value_text
 from deputyguard.engine.values import like
@@ -289,7 +289,11 @@ class ProbeBuilder:
         self.literals = _source_literals(policy)
 
     def service_context(
-        self, principal: str, source: Source | None, resource_account: str | None
+        self,
+        principal: str,
+        source: Source | None,
+        resource_account: str | None,
+        action: str | None = None,
     ) -> dict[str, Any]:
         if source is None:
             context: dict[str, Any] = {
@@ -299,7 +303,8 @@ class ProbeBuilder:
         else:
             ref = SourceRef(source.arn, source.account, source.org_id, source.org_paths)
             context = dict(source_context(self.trust.org, ref, principal))
-            for integration in for_principal(principal):
+            integrations = for_grant(principal, action) if action else for_principal(principal)
+            for integration in integrations:
                 for key in integration.service_keys:
                     if key.lower() != "aws:sourceowner":
                         context.setdefault(key, source.arn)

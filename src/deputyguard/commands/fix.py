@@ -95,7 +95,9 @@ def run_fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if document is None:
             unfixed.extend(problems)
             continue
-        verification = verify(analyzer, item, document, serious)
+        verification = verify(
+            analyzer, item, document, serious, **_legitimate(repair, settings.org, serious)
+        )
         if not verification.verified:
             unfixed.append(
                 _unfixed(source.file, source.pointer, serious, "; ".join(verification.reasons))
@@ -191,6 +193,34 @@ def _try_migration(
         "checks": {"no_foreign_gain": True},
         "migration": migration.to_json(),
     }
+
+
+def _legitimate(
+    repair: RepairSettings, org: OrgModel | None, findings: list[Finding]
+) -> dict[str, Any]:
+    """Which legitimate sources the fixed policy must still allow, for the chosen scope."""
+    owner = repair.owner or next(
+        (f.counterexample.get("resourceAccount") for f in findings if f.counterexample), None
+    )
+    if repair.scope is Scope.SOURCE_ARN and repair.source_arn:
+        must_allow = []
+        for finding in findings:
+            example = finding.counterexample
+            if not example or not str(example.get("principal", "")).endswith(".amazonaws.com"):
+                continue
+            context = {
+                k: v
+                for k, v in (example.get("context") or {}).items()
+                if not k.lower().startswith("aws:source")
+            }
+            context["aws:SourceArn"] = repair.source_arn
+            if owner:
+                context["aws:SourceAccount"] = owner
+            must_allow.append({**example, "context": context})
+        return {"owner_in_scope": False, "must_allow": tuple(must_allow)}
+    if repair.scope is Scope.OU and org is not None and owner:
+        return {"owner_in_scope": repair.ou in org.parent_chain(owner)}
+    return {"owner_in_scope": True}
 
 
 def _repair_all(

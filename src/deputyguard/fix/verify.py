@@ -16,6 +16,7 @@ import orjson
 from deputyguard.analysis.analyze import Analyzer, OutcomeKind, PolicyInput
 from deputyguard.analysis.model import Finding, Severity
 from deputyguard.analysis.probes import Probe, ProbeKind
+from deputyguard.engine.decision import Decision
 from deputyguard.policy.limits import measure, size_limit
 
 
@@ -27,6 +28,10 @@ class Verification:
     @property
     def verified(self) -> bool:
         return all(self.checks.values())
+
+
+def _allowed(decision: Decision | None) -> bool:
+    return decision is not None and decision.allowed
 
 
 def _key(probe: Probe) -> bytes:
@@ -41,7 +46,13 @@ def verify(
     original: PolicyInput,
     fixed_document: dict[str, Any],
     findings: list[Finding],
+    *,
+    owner_in_scope: bool = True,
+    must_allow: tuple[dict[str, Any], ...] = (),
 ) -> Verification:
+    """`owner_in_scope`: whether the chosen scope includes the owner's account (not so for an OU
+    the owner is outside of, or one source ARN); `must_allow`: requests from the legitimate
+    sources of the scope (e.g. the --source-arn resource) that the fixed policy must allow."""
     fixed = PolicyInput(
         original.file,
         original.pointer,
@@ -71,11 +82,14 @@ def verify(
     elif not result.checks["counterexamples_denied"]:
         result.reasons.append("an original counterexample is still allowed")
     legit_before = {
-        k for k, o in before.items() if o.probe.kind is ProbeKind.LEGITIMATE and o.decision.allowed
+        k
+        for k, o in before.items()
+        if o.probe.kind is ProbeKind.LEGITIMATE and o.decision.allowed and owner_in_scope
     }
     lost = [k for k in legit_before if k in after and not after[k].decision.allowed]
-    result.checks["legitimate_still_allowed"] = not lost
-    if lost:
+    refused = [r for r in must_allow if not _allowed(analyzer.replay(fixed, r))]
+    result.checks["legitimate_still_allowed"] = not lost and not refused
+    if lost or refused:
         result.reasons.append("the legitimate source would lose access")
     analysis = analyzer.analyze(fixed)
     serious = [f for f in analysis.findings if f.severity in (Severity.HIGH, Severity.CRITICAL)]
