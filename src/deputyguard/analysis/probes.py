@@ -58,7 +58,6 @@ FOREIGN_ORG = "o-zzzzzzzzzz"
 FOREIGN_ROOT = "r-zz99"
 GENERIC_SERVICE = "example-service.amazonaws.com"
 MAX_ACTIONS_PER_PATTERN = 3
-MAX_PROBES_PER_GRANT = 64
 LOOKALIKE = (
     "another organization would need the same root and OU ids, which AWS assigns at random "
     "(they are unique only within one organization)"
