@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out: TextIO = sys.stdout
     try:
         if getattr(args, "output", None):
-            out = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+            out = open(args.output, "w", encoding="utf-8")  # noqa: SIM115 (closed in finally)
         if args.command == "simulate":
             _tune_garbage_collector()
             return run_simulate(args, out, sys.stderr)

@@ -110,7 +110,7 @@ def compare_ip(value: str, pattern: str) -> bool:
     network, address = _network(pattern), _network(value)
     if network is None or address is None or network.version != address.version:
         return False
-    return address.subnet_of(network)  # type: ignore[arg-type]
+    return address.subnet_of(network)  # type: ignore[arg-type]  # same IP version
 
 
 def compare_arn(value: str, pattern: str, options: EngineOptions) -> bool:

@@ -124,7 +124,7 @@ class _Walker:
         if node.style is not None:  # quoted, literal or folded: always a string
             return text
         # types-PyYAML leaves Resolver.resolve untyped; it returns the implicit tag (a str).
-        implicit = self.resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+        implicit = self.resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]  # PyYAML resolver is untyped
         if node.tag == _STR_TAG and implicit != _STR_TAG:  # explicit !!str
             return text
         return _plain_scalar(text)

@@ -77,7 +77,10 @@ def _table() -> dict[str, BaseOperator]:
         ("ArnNotLike", Family.ARN, True, "ArnLike", "like", True),
         ("Null", Family.NULL, False, "Null", "null", False),
     ]
-    return {name: BaseOperator(name, *rest) for name, *rest in rows}  # type: ignore[arg-type]
+    return {
+        name: BaseOperator(name, family, negated, positive, compare, variables)
+        for name, family, negated, positive, compare, variables in rows
+    }
 
 
 BASE_OPERATORS: dict[str, BaseOperator] = _table()
