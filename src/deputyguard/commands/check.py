@@ -38,7 +38,7 @@ from deputyguard.commands.common import (
 from deputyguard.config import Config, ConfigError, load_config
 from deputyguard.org import OrgModel, OrgModelError, load_org
 from deputyguard.policy.model import PolicyType
-from deputyguard.report import render_json, render_sarif, render_text
+from deputyguard.report import render_html, render_json, render_sarif, render_text
 from deputyguard.sources.policy_files import PolicySource, read_paths
 
 POLICY_TYPES = ("auto", *(t.value for t in PolicyType if t is not PolicyType.VPC_ENDPOINT))
@@ -63,7 +63,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
-    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "sarif", "html"), default="text")
     parser.add_argument("--output", help="write the report to FILE instead of stdout")
     parser.add_argument(
         "--fail-on", choices=[s.value for s in Severity], help="threshold for exit code 1"
@@ -218,6 +218,8 @@ def _render(fmt: str, report: Report, out: TextIO) -> None:
         out.write(render_json(report, version=__version__) + "\n")
     elif fmt == "sarif":
         out.write(render_sarif(report, RULES, version=__version__) + "\n")
+    elif fmt == "html":
+        out.write(render_html(report, RULES, version=__version__))
     else:
         console = Console(file=out, highlight=False, soft_wrap=False)
         render_text(report, console, RULES)
