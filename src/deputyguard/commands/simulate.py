@@ -12,6 +12,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import fields, replace
 from enum import Enum
@@ -145,6 +146,7 @@ _worker_runner: Runner | None = None
 PARALLEL_THRESHOLD = 2000
 """Below this many cases a worker pool costs more than it saves."""
 BATCH_LINES = 256
+IN_FLIGHT_PER_WORKER = 8
 
 
 def _init_worker(runner: Runner) -> None:
@@ -271,10 +273,20 @@ def _run_lines(
         # caches it warms are shared by every worker instead of being loaded once per worker.
         emit(_work_batch(next(batches)))
         context = multiprocessing.get_context("fork")
+        # The pool's feeder thread would read the whole input ahead; the semaphore keeps at most
+        # IN_FLIGHT batches between reading and writing, so memory stays flat while the workers
+        # never wait for a window to drain.
+        in_flight = threading.BoundedSemaphore(jobs * IN_FLIGHT_PER_WORKER)
+
+        def feed() -> Iterator[list[tuple[int, int, str]]]:
+            for batch in batches:
+                in_flight.acquire()
+                yield batch
+
         with context.Pool(jobs, initializer=_init_worker, initargs=(runner,)) as pool:
-            while window := list(itertools.islice(batches, jobs * 8)):
-                for results in pool.imap(_work_batch, window):
-                    emit(results)
+            for results in pool.imap(_work_batch, feed()):
+                in_flight.release()
+                emit(results)
     return _exit_code(counts[0], counts[1], counts[2], err)
 
 
