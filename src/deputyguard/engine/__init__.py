@@ -1,0 +1,1 @@
+"""The authorization engine: request context, conditions, principals, evaluation logic."""

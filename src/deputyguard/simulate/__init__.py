@@ -1,0 +1,1 @@
+"""`deputyguard simulate`: case files, running cases, the text report."""
