@@ -12,80 +12,9 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from deputyguard import __version__
-from deputyguard.commands import check as check_command
-from deputyguard.commands import fix as fix_command
-from deputyguard.commands import org as org_command
-from deputyguard.commands import rcp as rcp_command
-from deputyguard.commands import rules as rules_command
+from deputyguard.commands.arguments import build_parser
 from deputyguard.commands.common import EXIT_USAGE, UsageError
-from deputyguard.commands.simulate import POLICY_MEMBERS, run_simulate
 from deputyguard.simulate.cases import CaseFileError
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="deputyguard",
-        description="Find, prove and fix cross-service confused-deputy weaknesses in AWS policies.",
-    )
-    parser.add_argument("--version", action="version", version=f"deputyguard {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sim = sub.add_parser(
-        "simulate",
-        help="evaluate requests against policies exactly as AWS does",
-        description="Evaluate requests (a JSONL/YAML case file, or one request given by flags).",
-    )
-    sim.add_argument("cases", nargs="?", help="case file (.jsonl, .json, .yaml) or - for stdin")
-    sim.add_argument("--org", help="organization model file (YAML or JSON)")
-    sim.add_argument("--explain", action="store_true", help="trace every statement and condition")
-    sim.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
-    sim.add_argument("--output", help="write results to FILE instead of stdout")
-    sim.add_argument(
-        "--jobs",
-        type=int,
-        default=0,
-        help="worker processes for large JSONL files (default 0: one per CPU; 1: no workers)",
-    )
-    sim.add_argument(
-        "--lint",
-        action="store_true",
-        help="also report every validation finding on the policies (Access Analyzer checks)",
-    )
-    sim.add_argument(
-        "--assume",
-        action="append",
-        default=[],
-        metavar="OPTION=VALUE",
-        help="choose behaviour the spec marks UNCONFIRMED (see `--assume help`)",
-    )
-    check = sub.add_parser(
-        "check",
-        help="find confused-deputy weaknesses in policies, each proven by a request",
-        description="Analyze policy files and directories (see `deputyguard rules`).",
-    )
-    check_command.add_arguments(check)
-    rules = sub.add_parser("rules", help="list the rules, or explain one with examples")
-    rules_command.add_arguments(rules)
-    fix = sub.add_parser(
-        "fix", help="propose the smallest repair for each serious finding, verified by the engine"
-    )
-    fix_command.add_arguments(fix)
-    rcp = sub.add_parser("rcp", help="the organization-wide confused-deputy RCP, verified")
-    rcp_command.add_arguments(rcp)
-    org = sub.add_parser("org", help="the organization model: tree, paths, what a guard admits")
-    org_command.add_arguments(org)
-    one = sim.add_argument_group("a single request")
-    one.add_argument("--policy", action="append", default=[], help="policy JSON file")
-    one.add_argument("--policy-type", choices=sorted(POLICY_MEMBERS), default="resource")
-    one.add_argument("--principal")
-    one.add_argument("--action")
-    one.add_argument("--resource")
-    one.add_argument("--resource-account")
-    one.add_argument("--source-arn", help="the resource the service acts on behalf of")
-    one.add_argument("--source-account")
-    one.add_argument("--context", action="append", default=[], metavar="KEY=VALUE")
-    one.add_argument("--expect", choices=("Allowed", "ImplicitlyDenied", "ExplicitlyDenied"))
-    return parser
 
 
 def _tune_garbage_collector() -> None:
@@ -97,27 +26,43 @@ def _tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    """Import only the command that runs: start-up stays short for simulate and pre-commit."""
+    if args.command == "simulate":
+        from deputyguard.commands.simulate import run_simulate
+
+        return run_simulate(args, out, sys.stderr)
+    if args.command == "check":
+        from deputyguard.commands.check import run_check
+
+        return run_check(args, out, sys.stderr)
+    if args.command == "fix":
+        from deputyguard.commands.fix import run_fix
+
+        return run_fix(args, out, sys.stderr)
+    if args.command == "rcp":
+        from deputyguard.commands.rcp import run_rcp
+
+        return run_rcp(args, out, sys.stderr)
+    if args.command == "org":
+        from deputyguard.commands.org import run_org
+
+        return run_org(args, out, sys.stderr)
+    from deputyguard.commands.rules import run_rules
+
+    return run_rules(args, out, sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _build_parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     out: TextIO = sys.stdout
     try:
         if getattr(args, "output", None):
             out = open(args.output, "w", encoding="utf-8")  # noqa: SIM115 (closed in finally)
-        if args.command == "simulate":
+        if args.command in ("simulate", "check"):
             _tune_garbage_collector()
-            return run_simulate(args, out, sys.stderr)
-        if args.command == "check":
-            _tune_garbage_collector()
-            return check_command.run_check(args, out, sys.stderr)
-        if args.command == "rules":
-            return rules_command.run_rules(args, out, sys.stderr)
-        if args.command == "fix":
-            return fix_command.run_fix(args, out, sys.stderr)
-        if args.command == "rcp":
-            return rcp_command.run_rcp(args, out, sys.stderr)
-        if args.command == "org":
-            return org_command.run_org(args, out, sys.stderr)
+        return _run(args, out)
     except (UsageError, CaseFileError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE

@@ -41,40 +41,8 @@ from deputyguard.policy.model import PolicyType
 from deputyguard.report import render_html, render_json, render_sarif, render_text
 from deputyguard.sources.policy_files import PolicySource, read_paths
 
-POLICY_TYPES = ("auto", *(t.value for t in PolicyType if t is not PolicyType.VPC_ENDPOINT))
 PARALLEL_THRESHOLD = 400
 """Below this many policies a worker pool costs more than it saves."""
-
-
-def add_input_arguments(parser: argparse.ArgumentParser) -> None:
-    """What `check` and `fix` both read: the paths, the owner, the trust options, the type."""
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="policy files or directories")
-    parser.add_argument("--org", help="organization model file (YAML or JSON)")
-    parser.add_argument("--account", help="the account that owns the policies (12 digits)")
-    parser.add_argument("--trusted-account", action="append", default=[], metavar="ID")
-    parser.add_argument("--trusted-org", action="append", default=[], metavar="O")
-    parser.add_argument("--policy-type", choices=POLICY_TYPES, default="auto")
-    parser.add_argument(
-        "--config",
-        help="configuration file (default: .deputyguard.toml or "
-        "[tool.deputyguard] in pyproject.toml, searched upwards)",
-    )
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_input_arguments(parser)
-    parser.add_argument("--format", choices=("text", "json", "sarif", "html"), default="text")
-    parser.add_argument("--output", help="write the report to FILE instead of stdout")
-    parser.add_argument(
-        "--fail-on", choices=[s.value for s in Severity], help="threshold for exit code 1"
-    )
-    parser.add_argument("--select", help="comma-separated rule ids to report (default: all)")
-    parser.add_argument("--ignore", help="comma-separated rule ids not to report")
-    parser.add_argument("--baseline", help="report only findings not in this baseline file")
-    parser.add_argument(
-        "--write-baseline", action="store_true", help="write the findings to --baseline and exit"
-    )
-    parser.add_argument("--jobs", type=int, default=0, help="worker processes (0: one per CPU)")
 
 
 @dataclass(frozen=True)

@@ -18,30 +18,15 @@ from typing import Any, TextIO
 
 from deputyguard.analysis.analyze import Analyzer, PolicyInput
 from deputyguard.analysis.model import Finding, Severity
-from deputyguard.commands.check import add_input_arguments, read_inputs
+from deputyguard.commands.check import read_inputs
 from deputyguard.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from deputyguard.config import ConfigError
 from deputyguard.fix.migrate import UntrustedListed, migrate
-from deputyguard.fix.repair import RepairSettings, Scope, Unfixable, propose
+from deputyguard.fix.repair import RepairSettings, Unfixable, propose
+from deputyguard.fix.scope import Scope
 from deputyguard.fix.verify import verify
 from deputyguard.org import OrgModel, OrgModelError
 from deputyguard.sources.policy_files import PolicySource
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_input_arguments(parser)
-    parser.add_argument("--scope", choices=[s.value for s in Scope], default="account")
-    parser.add_argument("--ou", help="with --scope ou: the OU whose accounts may be sources")
-    parser.add_argument("--source-arn", help="with --scope source-arn: the one source resource")
-    output = parser.add_mutually_exclusive_group()
-    output.add_argument("--diff", action="store_true", help="print a unified diff")
-    output.add_argument("--write", action="store_true", help="edit the files in place")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument(
-        "--require-no-loss",
-        action="store_true",
-        help="refuse a migration to organization keys in which any account loses access",
-    )
 
 
 def run_fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

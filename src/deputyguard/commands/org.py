@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.tree import Tree
 
 from deputyguard.awsdata.arn import split_arn
+from deputyguard.commands.arguments import MATCH_KEYS
 from deputyguard.commands.common import EXIT_OK, EXIT_USAGE, UsageError
 from deputyguard.engine.compiled import compile_policy
 from deputyguard.engine.context import Context, RequestError
@@ -32,30 +33,11 @@ DEFAULT_OPERATORS = {
     "aws:sourceaccount": "StringEquals",
     "aws:sourcearn": "ArnLike",
 }
-KEY_NAMES = {
-    "aws:sourceorgpaths": "aws:SourceOrgPaths",
-    "aws:sourceorgid": "aws:SourceOrgID",
-    "aws:sourceaccount": "aws:SourceAccount",
-    "aws:sourcearn": "aws:SourceArn",
-}
+KEY_NAMES = {key.lower(): key for key in MATCH_KEYS}
 PROBE_SERVICE = "example-service.amazonaws.com"
 OUTSIDE_NO_ORG = "999988887777"
 OUTSIDE_OTHER_ORG = "888877776666"
 OTHER_ORG = "o-zzzzzzzzzz"
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="org_command", required=True)
-    show = sub.add_parser("show", help="the organization tree, paths and path patterns")
-    show.add_argument("org", metavar="ORG", help="organization model file")
-    show.add_argument("--account", help="print the source keys this account's resources send")
-    show.add_argument("--format", choices=("text", "json"), default="text")
-    match = sub.add_parser("match", help="which accounts a source-key guard admits")
-    match.add_argument("values", nargs="+", metavar="VALUE")
-    match.add_argument("--org", required=True, help="organization model file")
-    match.add_argument("--key", required=True, choices=sorted(KEY_NAMES.values()))
-    match.add_argument("--operator", help="condition operator (default depends on the key)")
-    match.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def run_org(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

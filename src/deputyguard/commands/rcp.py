@@ -17,18 +17,6 @@ from deputyguard.org import OrgModelError, load_org
 from deputyguard.sources.policy_files import read_paths
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help="policies whose service grants decide the services covered",
-    )
-    parser.add_argument("--org", required=True, help="organization model file")
-    parser.add_argument("--services", help="comma-separated service prefixes (e.g. s3,sqs,kms)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-
-
 def _services_in_use(paths: list[str]) -> list[str]:
     sources, _, _ = read_paths(paths)
     found: set[str] = set()

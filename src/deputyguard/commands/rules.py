@@ -15,11 +15,6 @@ from deputyguard.analysis.catalog import RULES, rule
 from deputyguard.commands.common import EXIT_OK, UsageError
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rule", nargs="?", help="a rule id (DG002) or slug (forallvalues-vacuous)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-
-
 def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     console = Console(file=out, highlight=False)
     if args.rule is None:

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 import orjson
 from rich.console import Console
 
+from deputyguard.commands.arguments import POLICY_MEMBERS
 from deputyguard.commands.common import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
@@ -41,16 +42,6 @@ from deputyguard.simulate.cases import (
 )
 from deputyguard.simulate.render import render_result, render_summary
 from deputyguard.simulate.runner import CaseResult, Runner
-
-POLICY_MEMBERS = {
-    "resource": "resource",
-    "trust": "resource",
-    "identity": "identity",
-    "boundary": "permissionBoundary",
-    "session": "session",
-    "scp": "scps",
-    "rcp": "rcps",
-}
 
 
 def _parse_options(items: list[str]) -> EngineOptions:

@@ -20,7 +20,8 @@ from deputyguard.awsdata.arn import is_account_id, split_arn
 from deputyguard.engine.compiled import compile_policy
 from deputyguard.engine.context import Context, RequestError
 from deputyguard.engine.evaluate import PolicySet, Request, evaluate
-from deputyguard.fix.repair import Scope, Unfixable, statement_of
+from deputyguard.fix.repair import Unfixable, statement_of
+from deputyguard.fix.scope import Scope
 from deputyguard.org import OrgModel, SourceRef, source_context
 from deputyguard.policy.model import Effect, Policy, Statement
 from deputyguard.policy.parse import parse_policy

@@ -10,21 +10,14 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from deputyguard.analysis.model import Finding
 from deputyguard.awsdata.arn import split_arn
 from deputyguard.awsdata.integrations import KeyStatus, key_status
+from deputyguard.fix.scope import Scope
 from deputyguard.org import OrgModel
 from deputyguard.policy.operators import OperatorError, Qualifier, parse_operator
-
-
-class Scope(StrEnum):
-    ORG = "org"
-    OU = "ou"
-    ACCOUNT = "account"
-    SOURCE_ARN = "source-arn"
 
 
 @dataclass(frozen=True)
