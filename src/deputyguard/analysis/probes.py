@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -145,7 +145,6 @@ class Grant:
     services: tuple[str, ...]
     everyone: bool
     """`"*"`/`{"AWS": "*"}` or `NotPrincipal`: foreign IAM principals and anonymous too."""
-    actions: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _principal_grants_everyone(principal: PrincipalSet | None) -> bool:
