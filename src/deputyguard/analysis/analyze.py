@@ -205,19 +205,12 @@ class Analyzer:
             return owned.replay(item, request)
         policy_set = self._policy_set(compile_policy(policy, "resource"))
         try:
-            return evaluate(
-                Request(
-                    str(request["principal"]),
-                    str(request["action"]),
-                    str(request["resource"]),
-                    Context.from_json(request.get("context") or {}),
-                    request.get("resourceAccount") or self.settings.owner,
-                ),
-                policy_set,
-                self.settings.engine,
-            )
-        except (RequestError, KeyError):
+            principal, action = str(request["principal"]), str(request["action"])
+            resource, context = str(request["resource"]), request.get("context") or {}
+        except KeyError:
             return None
+        account = request.get("resourceAccount") or self.settings.owner
+        return self._evaluate(principal, action, resource, context, account, policy_set)
 
     def adversarial(self, item: PolicyInput, policy: Policy | None = None) -> list[Outcome]:
         """Every adversarial request generated for the policy, with the engine's decision and
@@ -262,27 +255,22 @@ class Analyzer:
             and is_passrole_gated(probe.principal)
         ):
             return OutcomeKind.PASSROLE
-        if probe.kind is ProbeKind.NO_SOURCE_KEYS:
-            if self._rcp_accepts_keyless(grant, probe, decision, policy_set):
+        if probe.kind is ProbeKind.NO_SOURCE_KEYS and not attribution.source_conditions(
+            grant.statement
+        ):
+            if self._rcp_denies_keyed(probe, policy_set):
                 return OutcomeKind.RCP_ACCEPTED
-            unguarded = not attribution.source_conditions(grant.statement)
             foreign = FOREIGN_ACCOUNTS[0]
             convention = path_convention_resource(probe.resource, probe.principal, foreign)
-            if unguarded and convention != probe.resource:
+            if convention != probe.resource:
                 return OutcomeKind.CONVENTION  # writes land under the source account's path
         return OutcomeKind.EXPLOIT
 
-    def _rcp_accepts_keyless(
-        self, grant: Grant, probe: Probe, decision: Decision, policy_set: PolicySet
-    ) -> bool:
+    def _rcp_denies_keyed(self, probe: Probe, policy_set: PolicySet) -> bool:
         """AWS's confused-deputy RCP denies foreign sources but lets key-less calls through by
         design (`Null aws:SourceAccount false`, §6.4, #73). When the resource policy has no guard
         of its own and an RCP denies the same call from a foreign source, the key-less gap is
         the organization's accepted design, not this policy's mistake."""
-        statement = decision.matched[0].statement if decision.matched else grant.statement.index
-        granting = next((s for s in (grant.statement,) if s.index == statement), grant.statement)
-        if attribution.source_conditions(granting):
-            return False
         foreign = FOREIGN_ACCOUNTS[0]
         context = dict(probe.context)
         context["aws:SourceAccount"] = foreign
@@ -406,14 +394,27 @@ class Analyzer:
     def _decide(self, probe: Probe, policy_set: PolicySet) -> Decision | None:
         if probe.resource == "*":
             return None
+        return self._evaluate(
+            probe.principal,
+            probe.action,
+            probe.resource,
+            probe.context,
+            self.settings.owner,
+            policy_set,
+        )
+
+    def _evaluate(
+        self,
+        principal: str,
+        action: str,
+        resource: str,
+        context: Mapping[str, Any],
+        account: str | None,
+        policy_set: PolicySet,
+    ) -> Decision | None:
+        """One request against the policy set; None when the request itself is malformed."""
         try:
-            request = Request(
-                probe.principal,
-                probe.action,
-                probe.resource,
-                Context.from_json(probe.context),
-                self.settings.owner,
-            )
+            request = Request(principal, action, resource, Context.from_json(context), account)
             return evaluate(request, policy_set, self.settings.engine)
         except RequestError:
             return None

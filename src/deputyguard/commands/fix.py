@@ -13,6 +13,7 @@ import argparse
 import difflib
 import json
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -76,12 +77,13 @@ def run_fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         serious = [f for f in analysis.findings if f.severity in (Severity.HIGH, Severity.CRITICAL)]
         if not serious:
             continue
-        document, problems = _repair_all(source.document, serious, repair, settings.owner)
+        owned = _with_owner(repair, serious)
+        document, problems = _repair_all(source.document, serious, owned)
         if document is None:
             unfixed.extend(problems)
             continue
         verification = verify(
-            analyzer, item, document, serious, **_legitimate(repair, settings.org, serious)
+            analyzer, item, document, serious, **_legitimate(owned, settings.org, serious)
         )
         if not verification.verified:
             unfixed.append(
@@ -184,9 +186,7 @@ def _legitimate(
     repair: RepairSettings, org: OrgModel | None, findings: list[Finding]
 ) -> dict[str, Any]:
     """Which legitimate sources the fixed policy must still allow, for the chosen scope."""
-    owner = repair.owner or next(
-        (f.counterexample.get("resourceAccount") for f in findings if f.counterexample), None
-    )
+    owner = repair.owner
     if repair.scope is Scope.SOURCE_ARN and repair.source_arn:
         must_allow = []
         for finding in findings:
@@ -209,12 +209,12 @@ def _legitimate(
 
 
 def _repair_all(
-    document: Any, findings: list[Finding], repair: RepairSettings, owner: str | None
+    document: Any, findings: list[Finding], repair: RepairSettings
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     current: Any = document
     for finding in findings:
         try:
-            current = propose(current, finding, _for_finding(repair, finding, owner))
+            current = propose(current, finding, repair)
         except Unfixable as exc:
             return None, [
                 _unfixed(finding.location.file, finding.policy_pointer, [finding], str(exc))
@@ -222,14 +222,15 @@ def _repair_all(
     return current, []
 
 
-def _for_finding(repair: RepairSettings, finding: Finding, owner: str | None) -> RepairSettings:
-    """The owner inferred from the policy (counterexample's resource account) when not given."""
-    if repair.owner is not None or finding.counterexample is None:
+def _with_owner(repair: RepairSettings, findings: list[Finding]) -> RepairSettings:
+    """Without --account, the owner the analyzer inferred for the policy (the resource account
+    of its counterexamples); never a guessed account."""
+    if repair.owner is not None:
         return repair
-    inferred = finding.counterexample.get("resourceAccount") or owner
-    return RepairSettings(
-        repair.scope, inferred, repair.org, repair.trusted_accounts, repair.ou, repair.source_arn
+    inferred = next(
+        (f.counterexample.get("resourceAccount") for f in findings if f.counterexample), None
     )
+    return replace(repair, owner=inferred)
 
 
 def _unfixed(

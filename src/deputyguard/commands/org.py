@@ -53,12 +53,12 @@ def run_org(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _match(model, args, out, err)
 
 
-def _patterns(unit_path: str) -> dict[str, str]:
-    return {
-        "direct members (ForAnyValue:StringEquals)": unit_path,
-        "OU and descendants (ForAnyValue:StringLike)": unit_path + "*",
-        "descendants only (ForAnyValue:StringLike)": unit_path + "ou-*",
-    }
+PATH_SHAPES = (
+    # (JSON name, label, suffix appended to the OU's entity path) — spec §8, S7
+    ("direct", "direct members (ForAnyValue:StringEquals)", ""),
+    ("with_descendants", "OU and descendants (ForAnyValue:StringLike)", "*"),
+    ("descendants_only", "descendants only (ForAnyValue:StringLike)", "ou-*"),
+)
 
 
 def _show(model: OrgModel, args: argparse.Namespace, out: TextIO) -> int:
@@ -103,8 +103,8 @@ def _account_label(model: OrgModel, account: str) -> str:
 def _add_unit(parent: Tree, model: OrgModel, unit: OrgUnit) -> None:
     name = f" {unit.name}" if unit.name else ""
     branch = parent.add(f"[bold]{unit.id}[/bold]{name}  path {unit.path}")
-    for label, pattern in _patterns(unit.path).items():
-        branch.add(f"[dim]{label}: {pattern}[/dim]")
+    for _, label, suffix in PATH_SHAPES:
+        branch.add(f"[dim]{label}: {unit.path}{suffix}[/dim]")
     for account in unit.accounts:
         branch.add(_account_label(model, account))
     for child in unit.units:
@@ -120,11 +120,7 @@ def _tree_json(model: OrgModel) -> dict[str, Any]:
             "id": unit.id,
             "name": unit.name,
             "path": unit.path,
-            "patterns": {
-                "direct": unit.path,
-                "with_descendants": unit.path + "*",
-                "descendants_only": unit.path + "ou-*",
-            },
+            "patterns": {name: unit.path + suffix for name, _, suffix in PATH_SHAPES},
             "accounts": list(unit.accounts),
             "units": [unit_json(u) for u in unit.units],
         }

@@ -12,6 +12,7 @@ accounts gain, keep and lose access, each decided by the engine on both policies
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,8 +200,6 @@ def migrate(
 
 
 def _compact(document: Any) -> str:
-    import json
-
     return json.dumps(document, separators=(",", ":"))
 
 
