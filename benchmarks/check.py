@@ -12,16 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.engine import _gnu_time, _TreeSampler
+from benchmarks.engine import timed_process
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = REPO_ROOT / "tests" / "analysis" / "corpus"
@@ -81,19 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--output",
         str(report_path),
     ]
-    time_bin = _gnu_time()
-    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
-        argv_ = [time_bin, "-f", "%M", "-o", rss_file.name, *cmd] if time_bin else cmd
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv_, cwd=REPO_ROOT)
-        sampler = _TreeSampler(proc.pid, skip_root=time_bin is not None)
-        sampler.start()
-        code = proc.wait()
-        wall = time.perf_counter() - start
-        sampler.stop()
-        measured = rss_file.read().strip().splitlines()
-    peak_kb = int(measured[-1]) if measured and measured[-1].isdigit() else sampler.peak_hwm_kb
-    tree_kb = max(sampler.peak_sum_kb, peak_kb)
+    timed = timed_process(cmd, REPO_ROOT)
+    code, wall, peak_kb, tree_kb = timed.code, timed.wall, timed.peak_kb, timed.tree_kb
     report = json.loads(report_path.read_text())
     verdicts = Counter(v["verdict"] for v in report["verdicts"])
     n = len(report["verdicts"])

@@ -103,6 +103,37 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
+@dataclass
+class Timed:
+    code: int
+    wall: float
+    peak_kb: int
+    """Peak RSS of the largest process (the engine, not a wrapper)."""
+    rss_source: str
+    tree_kb: int
+    """Peak RSS summed over the process tree (workers of --jobs)."""
+
+
+def timed_process(cmd: list[str], cwd: Path, stdout: Any = None, stderr: Any = None) -> Timed:
+    """Run `cmd` to the end with its wall time and peak memory."""
+    time_bin = _gnu_time()
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
+        argv = [time_bin, "-f", "%M", "-o", rss_file.name, *cmd] if time_bin else cmd
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=stdout, stderr=stderr, cwd=cwd)
+        sampler = _TreeSampler(proc.pid, skip_root=time_bin is not None)
+        sampler.start()
+        code = proc.wait()
+        wall = time.perf_counter() - start
+        sampler.stop()
+        measured = rss_file.read().strip().splitlines()
+    if time_bin and measured and measured[-1].isdigit():
+        peak_kb, source = int(measured[-1]), "GNU time"
+    else:
+        peak_kb, source = sampler.peak_hwm_kb, "/proc VmHWM"
+    return Timed(code, wall, peak_kb, source, max(sampler.peak_sum_kb, peak_kb))
+
+
 def _gnu_time() -> str | None:
     """/usr/bin/time if it is GNU time (-f/-o): it reports the child's own peak RSS.
 
@@ -124,28 +155,12 @@ def _gnu_time() -> str | None:
 def measure(label: str, cmd: list[str], out_path: Path) -> Run:
     """Run `cmd` with stdout to `out_path`; wall time and peak RSS of the whole process."""
     run = Run(label, cmd)
-    time_bin = _gnu_time()
-    with (
-        out_path.open("wb") as out,
-        tempfile.TemporaryFile() as err,
-        tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file,
-    ):
-        argv = [time_bin, "-f", "%M", "-o", rss_file.name, *cmd] if time_bin else cmd
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, cwd=generate_cases.REPO_ROOT)
-        sampler = _TreeSampler(proc.pid, skip_root=time_bin is not None)
-        sampler.start()
-        run.returncode = proc.wait()
-        run.wall = time.perf_counter() - start
-        sampler.stop()
-        measured = rss_file.read().strip().splitlines()
-        if time_bin and measured and measured[-1].isdigit():
-            run.max_rss_kb, run.rss_source = int(measured[-1]), "GNU time"
-        else:
-            run.max_rss_kb, run.rss_source = sampler.peak_hwm_kb, "/proc VmHWM"
-        run.tree_rss_kb = max(sampler.peak_sum_kb, run.max_rss_kb)
+    with out_path.open("wb") as out, tempfile.TemporaryFile() as err:
+        timed = timed_process(cmd, generate_cases.REPO_ROOT, stdout=out, stderr=err)
         err.seek(0)
         run.stderr = err.read().decode("utf-8", "replace")
+    run.returncode, run.wall = timed.code, timed.wall
+    run.max_rss_kb, run.rss_source, run.tree_rss_kb = timed.peak_kb, timed.rss_source, timed.tree_kb
     casegen = generate_cases.load_casegen()
     run.results = casegen.parse_results(out_path.read_text(encoding="utf-8", errors="replace"))
     return run

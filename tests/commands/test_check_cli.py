@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +190,12 @@ def test_rule_examples_behave_as_documented(info: Any) -> None:
         AnalysisSettings(owner="111122223333", org=org, trusted_accounts=org.trusted_accounts)
     )
     kind = PolicyType(info.example_type)
-    bad = analyzer.analyze(PolicyInput("bad.json", "", info.bad_example, kind))
+    # DG020's example holds a value a template leaves unknown, as the IaC readers mark it.
+    unknowns = dict.fromkeys(
+        re.findall(r"deputyguard-unknown-[0-9]+", json.dumps(info.bad_example)),
+        "parameter Peer has no default",
+    )
+    bad = analyzer.analyze(PolicyInput("bad.json", "", info.bad_example, kind, unknowns=unknowns))
     good = analyzer.analyze(PolicyInput("good.json", "", info.good_example, kind))
     assert info.id in {f.rule for f in bad.findings}, [f.rule for f in bad.findings]
     assert good.verdict is not None and good.verdict.verdict.value == "PASS", [

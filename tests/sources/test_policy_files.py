@@ -20,9 +20,9 @@ from deputyguard.sources import (
     discover,
     display_path,
     parse_policy_type,
-    read_paths,
     read_policy_file,
 )
+from deputyguard.sources.inputs import read_paths
 
 DATA = Path(__file__).parent / "data"
 

@@ -34,6 +34,7 @@ from deputyguard.analysis.probes import (
     path_convention_resource,
     request_key_values,
 )
+from deputyguard.analysis.unknowns import Readings, first_unknown_pointer, readings
 from deputyguard.awsdata.arn import is_account_id, split_arn
 from deputyguard.awsdata.integrations import is_passrole_gated
 from deputyguard.engine.compiled import CompiledPolicy, compile_policy
@@ -70,6 +71,11 @@ class PolicyInput:
     resource: str | None = None
     positions: Mapping[str, Any] | None = None
     duplicates: tuple[tuple[str, str], ...] = ()
+    owner: str | None = None
+    """The account the policy's resource lives in when the input knows it (IaC); `--account`
+    takes precedence."""
+    unknowns: Mapping[str, str] = field(default_factory=dict)
+    """Unknown markers in `document` and why each is unknown (`analysis.unknowns`)."""
 
 
 @dataclass
@@ -115,12 +121,12 @@ class Analyzer:
         self._rcp_levels: tuple[Level, ...] | None = None
         self._by_owner: dict[str, Analyzer] = {}
 
-    def _for_owner(self, policy: Policy) -> Analyzer:
-        """Without --account, a policy whose Resource ARNs all name one account is owned by that
-        account (SQS, SNS, KMS and IAM ARNs carry it; S3 ARNs do not): analyze it as such."""
+    def _for_owner(self, policy: Policy, item: PolicyInput) -> Analyzer:
+        """Without --account, the owner the input names (IaC), else the one account all Resource
+        ARNs name (SQS, SNS, KMS and IAM ARNs carry it; S3 ARNs do not): analyze it as such."""
         if self.settings.owner is not None:
             return self
-        owner = infer_owner(policy)
+        owner = item.owner or infer_owner(policy)
         if owner is None:
             return self
         if owner not in self._by_owner:
@@ -133,9 +139,13 @@ class Analyzer:
             policy = self._parse(item)
         except PolicyRejected as exc:
             return PolicyAnalysis([], None, str(exc))
-        owned = self._for_owner(policy)
+        owned = self._for_owner(policy, item)
         if owned is not self:
             return owned.analyze(item)
+        if item.unknowns:
+            bounded = readings(item.document)
+            if bounded is not None:
+                return self._analyze_bounded(item, bounded)
         findings: list[Finding] = []
         if item.policy_type in (PolicyType.RESOURCE, PolicyType.TRUST):
             findings.extend(self._semantic(item, policy))
@@ -149,6 +159,79 @@ class Analyzer:
             item.resource,
         )
         return PolicyAnalysis(findings, verdict)
+
+    def _analyze_bounded(self, item: PolicyInput, bounded: Readings) -> PolicyAnalysis:
+        """Findings that hold for every value of the unknowns, plus DG020 where a counterexample
+        exists only for some values (analysis.unknowns explains the two readings)."""
+        narrow = self.analyze(replace(item, document=bounded.narrow, unknowns={}))
+        wide = self.analyze(replace(item, document=bounded.wide, unknowns={}))
+        if narrow.verdict is None or wide.verdict is None:
+            return PolicyAnalysis([], None, narrow.error or wide.error)
+        findings = [f for f in narrow.findings if f.statement_index not in bounded.inert_in_narrow]
+        serious = {
+            f.statement_index for f in findings if f.severity in (Severity.HIGH, Severity.CRITICAL)
+        }
+        reported: set[int | None] = set()
+        for finding in wide.findings:
+            index = finding.statement_index
+            if (
+                finding.severity not in (Severity.HIGH, Severity.CRITICAL)
+                or index in serious
+                or index in reported
+                or index in bounded.inert_in_wide
+            ):
+                continue
+            reported.add(index)
+            findings.append(self._cannot_verify(item, finding))
+        findings.sort(key=lambda f: (-f.severity.rank, f.statement_index or 0, f.rule))
+        verdict = replace(narrow.verdict, verdict=Verdict.of([f.severity for f in findings]))
+        return PolicyAnalysis(findings, verdict)
+
+    def _cannot_verify(self, item: PolicyInput, finding: Finding) -> Finding:
+        """DG020 at the unknown value the counterexample of `finding` depends on."""
+        info = rule_info("DG020")
+        index = finding.statement_index
+        pointer = (
+            first_unknown_pointer(item.document, index, item.pointer) if index is not None else None
+        )
+        location = finding.location
+        position = item.positions.get(pointer) if pointer and item.positions else None
+        if pointer is not None and position is not None:
+            location = replace(
+                location, line=position.line, column=position.column, pointer=pointer
+            )
+        reasons = [
+            reason
+            for marker, reason in item.unknowns.items()
+            if _mentions(item.document, index, marker)
+        ] or list(item.unknowns.values())
+        message = (
+            f"cannot verify: whether this grant is safe depends on "
+            f"{'a value' if len(reasons) == 1 else 'values'} not known before deployment "
+            f"({'; '.join(reasons)}). For some values it would be {finding.rule}: "
+            f"{finding.message}"
+        )
+        return replace(
+            finding,
+            rule=info.id,
+            name=info.slug,
+            severity=Severity.MEDIUM,
+            message=message,
+            location=location,
+            counterexample=None,
+            suggestion=(
+                "give the value a default, or pass the deploying account with --account and "
+                "the parameter's value in the template, so the guard can be checked"
+            ),
+            fingerprint=fingerprint(
+                rule=info.id,
+                policy_identity=f"{item.file or ''}#{item.name or item.resource or item.pointer}",
+                statement=_statement_at(item.document, index),
+                principal=finding.principal,
+                actions=finding.actions,
+                detail=f"{index}",
+            ),
+        )
 
     def _parse(self, item: PolicyInput) -> Policy:
         result = parse_policy(
@@ -200,7 +283,7 @@ class Analyzer:
         """Evaluate a request (the `simulate` request format, e.g. a finding's counterexample)
         against this policy and the organization's RCPs."""
         policy = self._parse(item)
-        owned = self._for_owner(policy)
+        owned = self._for_owner(policy, item)
         if owned is not self:
             return owned.replay(item, request)
         policy_set = self._policy_set(compile_policy(policy, "resource"))
@@ -216,7 +299,7 @@ class Analyzer:
         """Every adversarial request generated for the policy, with the engine's decision and
         what it means (see `OutcomeKind`)."""
         policy = policy or self._parse(item)
-        owned = self._for_owner(policy)
+        owned = self._for_owner(policy, item)
         if owned is not self:
             return owned.adversarial(item, policy)
         policy_set = self._policy_set(compile_policy(policy, "resource"))
@@ -542,3 +625,18 @@ def _snippet(raw: dict[str, Any] | None) -> str | None:
     text = orjson.dumps(raw, option=orjson.OPT_INDENT_2).decode()
     lines = text.splitlines()
     return "\n".join(lines[:12] + (["  …"] if len(lines) > 12 else []))
+
+
+def _statement_at(document: Any, index: int | None) -> dict[str, Any] | None:
+    if not isinstance(document, dict) or index is None:
+        return None
+    raw = document.get("Statement")
+    statement = raw[index] if isinstance(raw, list) and 0 <= index < len(raw) else raw
+    return statement if isinstance(statement, dict) else None
+
+
+def _mentions(document: Any, index: int | None, marker: str) -> bool:
+    """Whether statement `index` of `document` holds `marker` (for the DG020 message)."""
+    statement = _statement_at(document, index) or {}
+    deciding = {k: v for k, v in statement.items() if k.lower() not in ("resource", "notresource")}
+    return marker in orjson.dumps(deciding).decode()

@@ -889,6 +889,41 @@ an organization model (only the missing organization id is reported then).""",
         example_type="resource",
         spec="§8",
     ),
+    RuleInfo(
+        id="DG020",
+        slug="unknown-value-in-guard",
+        severity="medium",
+        title="Cannot verify: the grant's safety depends on a value unknown before deployment",
+        summary=(
+            "A template grants a service and the guard, principal or action depends on a value "
+            "that is only known at deployment (a parameter without a default, a Terraform "
+            "variable): for some values a foreign source is allowed."
+        ),
+        help=f"""\
+**Why it matters.** `SourceAccount: !Ref PeerAccount` is safe when the deployer passes the right
+account and a confused deputy when they pass anything else. A checker that resolves the value to
+"probably fine" passes it silently; one that assumes the worst cries wolf. deputyguard says it
+cannot verify the grant and shows what it would be for a bad value.
+
+**How AWS evaluates it.** The deployed policy holds the value passed at deployment; the source
+keys are compared with it as in any policy (spec §6). deputyguard reads the policy twice: once
+with every unknown granting least and once granting most. A counterexample of the first reading
+is reported as the rule that explains it (it holds for every value); one that only the second
+reading has is DG020, at the unknown value. AWS:
+[confused deputy prevention]({_CONFUSED_DEPUTY}).
+
+**How to fix.** Give the parameter or variable a default (deputyguard then checks that value),
+or write the guard with values the template knows: `${{AWS::AccountId}}`,
+`data.aws_caller_identity.current.account_id`, `aws:SourceOrgID` of your organization.
+
+**What does not fire.** Unknown values that cannot change the decision: names of the template's
+own resources in `Resource`, or an unknown value next to a known guard that already excludes
+foreign sources.""",
+        bad_example=_sns_to_queue({"StringEquals": {"aws:SourceAccount": "deputyguard-unknown-1"}}),
+        good_example=_sns_to_queue({"StringEquals": {"aws:SourceAccount": [_OWNER]}}),
+        example_type="resource",
+        spec="§6",
+    ),
 )
 
 _INDEX: dict[str, RuleInfo] = {

@@ -39,7 +39,8 @@ from deputyguard.config import Config, ConfigError, load_config
 from deputyguard.org import OrgModel, OrgModelError, load_org
 from deputyguard.policy.model import PolicyType
 from deputyguard.report import render_html, render_json, render_sarif, render_text
-from deputyguard.sources.policy_files import PolicySource, read_paths
+from deputyguard.sources.inputs import read_paths
+from deputyguard.sources.policy_files import PolicySource
 
 PARALLEL_THRESHOLD = 400
 """Below this many policies a worker pool costs more than it saves."""
@@ -60,7 +61,9 @@ def read_inputs(args: argparse.Namespace) -> Inputs:
     config = load_config(explicit=Path(args.config) if args.config else None)
     settings = _settings(args, config)
     policy_type = None if args.policy_type == "auto" else PolicyType(args.policy_type)
-    sources, errors, files = read_paths(args.paths, policy_type=policy_type, exclude=config.exclude)
+    sources, errors, files = read_paths(
+        args.paths, policy_type=policy_type, exclude=config.exclude, owner=settings.owner
+    )
     return Inputs(config, settings, sources, list(errors), files)
 
 
@@ -100,18 +103,22 @@ def _init_worker(analyzer: Analyzer, sources: Sequence[PolicySource]) -> None:
 
 def _analyze_one(index: int) -> PolicyAnalysis:
     assert _worker is not None
-    return _worker.analyze(_as_input(_sources[index]))
+    return _worker.analyze(as_input(_sources[index]))
 
 
-def _as_input(source: PolicySource) -> PolicyInput:
+def as_input(source: PolicySource) -> PolicyInput:
+    """What the analyzer needs of a source read from a file or template."""
     return PolicyInput(
         file=source.file,
         pointer=source.pointer,
         document=source.document,
         policy_type=source.policy_type,
         name=source.name,
+        resource=source.resource,
         positions=source.positions,
         duplicates=tuple(source.duplicates),
+        owner=source.owner,
+        unknowns=source.unknowns,
     )
 
 

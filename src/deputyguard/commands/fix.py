@@ -17,9 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from deputyguard.analysis.analyze import Analyzer, PolicyInput
+from deputyguard.analysis.analyze import Analyzer
 from deputyguard.analysis.model import Finding, Severity
-from deputyguard.commands.check import read_inputs
+from deputyguard.commands.check import as_input, read_inputs
 from deputyguard.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from deputyguard.config import ConfigError
 from deputyguard.fix.migrate import UntrustedListed, migrate
@@ -27,6 +27,7 @@ from deputyguard.fix.repair import RepairSettings, Unfixable, propose
 from deputyguard.fix.scope import Scope
 from deputyguard.fix.verify import verify
 from deputyguard.org import OrgModel, OrgModelError
+from deputyguard.sources.iac import RewriteError
 from deputyguard.sources.policy_files import PolicySource
 
 
@@ -41,7 +42,7 @@ def run_fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"error: {error.file}: {error.message}\n")
     if not sources and errors:
         return EXIT_USAGE
-    repair = RepairSettings(
+    base_repair = RepairSettings(
         scope=Scope(args.scope),
         owner=settings.owner,
         org=settings.org,
@@ -56,6 +57,8 @@ def run_fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     summary = MigrationSummary()
     notes: list[str] = []
     for source in sources:
+        # Templates know their owner (the deploying account, symbolic without --account).
+        repair = replace(base_repair, owner=base_repair.owner or source.owner)
         if repair.scope in (Scope.ORG, Scope.OU) and settings.org is not None:
             outcome = _try_migration(source, repair, settings.org, args.require_no_loss, notes)
             if outcome is not None:
@@ -65,14 +68,7 @@ def run_fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     summary.add(settings.org, entry)
                     edits[source.file].append((source, entry["policy"]))
                 continue
-        item = PolicyInput(
-            source.file,
-            source.pointer,
-            source.document,
-            source.policy_type,
-            source.name,
-            positions=source.positions,
-        )
+        item = as_input(source)
         analysis = analyzer.analyze(item)
         serious = [f for f in analysis.findings if f.severity in (Severity.HIGH, Severity.CRITICAL)]
         if not serious:
@@ -94,6 +90,7 @@ def run_fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             {
                 "file": source.file,
                 "pointer": source.pointer,
+                "resource": source.resource,
                 "rules": sorted({f.rule for f in serious}),
                 "policy": document,
                 "verified": True,
@@ -157,6 +154,7 @@ def _try_migration(
         return "unfixed", {
             "file": source.file,
             "pointer": source.pointer,
+            "resource": source.resource,
             "rules": ["DG018"],
             "reason": str(exc),
         }
@@ -167,6 +165,7 @@ def _try_migration(
         return "unfixed", {
             "file": source.file,
             "pointer": source.pointer,
+            "resource": source.resource,
             "rules": ["DG018"],
             "reason": f"--require-no-loss: {lost} would lose access",
             "migration": migration.to_json(),
@@ -174,6 +173,7 @@ def _try_migration(
     return "fix", {
         "file": source.file,
         "pointer": source.pointer,
+        "resource": source.resource,
         "rules": ["DG018"],
         "policy": migration.document,
         "verified": True,
@@ -261,8 +261,9 @@ def _output(
     for file, changes in edits.items():
         try:
             before, after = _rewrite(Path(file), changes)
-        except UsageError as exc:
-            err.write(f"error: {exc}\n")
+        except (UsageError, RewriteError) as exc:
+            err.write(f"error: {file}: {exc}\n")
+            _paste_blocks(changes, err)
             continue
         if args.diff:
             out.writelines(
@@ -315,8 +316,18 @@ def _write_fix(out: TextIO, fix: dict[str, Any]) -> None:
 
 
 def _rewrite(path: Path, changes: list[tuple[PolicySource, dict[str, Any]]]) -> tuple[str, str]:
-    """The file before and after, re-serialised with its own indentation; key order is kept
+    """The file before and after. Templates are patched by their own writers (comments and
+    intrinsics kept); policy JSON is re-serialised with its own indentation, key order kept
     because decoding keeps it."""
+    origin = changes[0][0].origin
+    if origin == "cloudformation":
+        from deputyguard.sources.cloudformation import rewrite_template
+
+        return rewrite_template(path, changes)
+    if origin == "terraform":
+        from deputyguard.sources.terraform import rewrite_terraform
+
+        return rewrite_terraform(path, changes)
     before = path.read_text(encoding="utf-8")
     whole: Any = json.loads(before)
     for source, document in changes:
@@ -326,6 +337,21 @@ def _rewrite(path: Path, changes: list[tuple[PolicySource, dict[str, Any]]]) -> 
         "\n" if before.endswith("\n") else ""
     )
     return before, after
+
+
+def _paste_blocks(changes: list[tuple[PolicySource, dict[str, Any]]], err: TextIO) -> None:
+    """Where a Terraform policy cannot be edited in place, the block to paste instead."""
+    for source, document in changes:
+        if source.origin != "terraform":
+            continue
+        from deputyguard.sources.terraform import render_fix
+
+        try:
+            block = render_fix(source, document)
+        except RewriteError as exc:
+            err.write(f"error: {source.resource}: {exc}; print the policy with --format json\n")
+            continue
+        err.write(f"replace the policy of {source.resource} with:\n{block}\n")
 
 
 def _replace_at(whole: Any, pointer: str, document: Any) -> Any:

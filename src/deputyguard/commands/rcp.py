@@ -14,7 +14,7 @@ from deputyguard.awsdata.catalog import rcp_supported_service
 from deputyguard.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from deputyguard.fix.rcp import RcpError, synthesize
 from deputyguard.org import OrgModelError, load_org
-from deputyguard.sources.policy_files import read_paths
+from deputyguard.sources.inputs import read_paths
 
 
 def _services_in_use(paths: list[str]) -> list[str]:

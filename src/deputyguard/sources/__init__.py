@@ -10,7 +10,6 @@ from deputyguard.sources.policy_files import (
     discover,
     display_path,
     parse_policy_type,
-    read_paths,
     read_policy_file,
 )
 
@@ -24,6 +23,5 @@ __all__ = [
     "discover",
     "display_path",
     "parse_policy_type",
-    "read_paths",
     "read_policy_file",
 ]

@@ -14,7 +14,7 @@ import re
 import stat
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
@@ -36,8 +36,9 @@ __all__ = [
     "discover",
     "display_path",
     "parse_policy_type",
-    "read_paths",
     "read_policy_file",
+    "read_policy_text",
+    "read_text",
 ]
 
 MAX_FILE_BYTES: Final = 10 * 1024 * 1024
@@ -46,7 +47,11 @@ MAX_FILE_BYTES: Final = 10 * 1024 * 1024
 SKIPPED_DIRECTORIES: Final = frozenset({".git", "node_modules", ".terraform", ".venv"})
 """Folders that hold tool state or third-party code, never the user's policies."""
 
+CANDIDATE_SUFFIXES: Final = (".json", ".yaml", ".yml", ".template", ".tf")
+"""What a folder search reads: policy JSON, CloudFormation (JSON/YAML), Terraform and plans."""
+
 _AUTO = "auto"
+_NOTHING_UNKNOWN: Final[Mapping[str, str]] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,15 @@ class PolicySource:
     policy_type: PolicyType
     text: str
     """The document's own JSON text, as written, for size limits."""
+    resource: str | None = None
+    """The CloudFormation logical id / Terraform address that holds the policy (IaC only)."""
+    owner: str | None = None
+    """The account the policy's resource lives in, when the input says so (IaC: the deploying
+    account, `--account` or `iac.SYMBOLIC_OWNER`); None for bare policy JSON."""
+    unknowns: Mapping[str, str] = field(default_factory=lambda: _NOTHING_UNKNOWN)
+    """Unknown markers in `document` and why each value is unknown (see `sources.iac`)."""
+    origin: str = "json"
+    """Which reader produced it: "json", "cloudformation" or "terraform" (fix picks its writer)."""
 
     def parse(self, *, legacy_duplicates: bool = False) -> ParseResult:
         """Parse the document so issues carry this file's lines and pointers."""
@@ -225,7 +239,8 @@ def _os_error(path: str | os.PathLike[str], exc: OSError, doing: str) -> InputEr
 def discover(
     paths: Sequence[str | os.PathLike[str]], *, exclude: Sequence[str] = ()
 ) -> tuple[list[Path], list[InputError]]:
-    """Expand PATH arguments into policy files: named files as given, folders searched for *.json.
+    """Expand PATH arguments into input files: named files as given, folders searched for the
+    `CANDIDATE_SUFFIXES` (which reader applies is decided by content, `sources.inputs`).
 
     `exclude` globs apply to what a folder search finds; a file named on the command line is
     always read. Each file appears once even when reached twice (a repeated argument, a link).
@@ -283,7 +298,8 @@ def _walk(
             path = folder / entry.name
             try:
                 is_dir = entry.is_dir()
-                info = entry.stat() if is_dir or entry.name.lower().endswith(".json") else None
+                wanted = is_dir or entry.name.lower().endswith(CANDIDATE_SUFFIXES)
+                info = entry.stat() if wanted else None
             except OSError as exc:
                 errors.append(_os_error(path, exc, "read it"))
                 continue
@@ -315,34 +331,6 @@ def _walk(
 # -- reading --------------------------------------------------------------------------------------
 
 
-def read_paths(
-    paths: Sequence[str | os.PathLike[str]],
-    *,
-    policy_type: str | PolicyType | None = None,
-    exclude: Sequence[str] = (),
-) -> tuple[list[PolicySource], list[InputError], int]:
-    """Read every policy under `paths`: (sources, errors, number of files that held a policy).
-
-    A file named on the command line that holds no policy is an error; valid JSON found by a
-    folder search that is plainly something else (`package.json`, a CloudFormation template) is
-    skipped, so scanning a repository does not fail on its tooling files.
-    """
-    try:
-        resolved = parse_policy_type(policy_type)
-    except ValueError as exc:
-        return [], [InputError(None, str(exc))], 0
-    files, errors = discover(paths, exclude=exclude)
-    named = {Path(p) for p in paths}
-    sources: list[PolicySource] = []
-    count = 0
-    for path in files:
-        found, problems = read_policy_file(path, policy_type=resolved, strict=path in named)
-        sources.extend(found)
-        errors.extend(problems)
-        count += bool(found)
-    return sources, errors, count
-
-
 def read_policy_file(
     path: str | os.PathLike[str], *, policy_type: PolicyType | None, strict: bool = True
 ) -> tuple[list[PolicySource], list[InputError]]:
@@ -354,10 +342,16 @@ def read_policy_file(
     Oversized and binary files are reported either way.
     """
     shown = display_path(path)
-    text_or_error = _read_text(path, shown)
+    text_or_error = read_text(path, shown)
     if isinstance(text_or_error, InputError):
         return [], [text_or_error]
-    text = text_or_error
+    return read_policy_text(shown, text_or_error, policy_type=policy_type, strict=strict)
+
+
+def read_policy_text(
+    shown: str, text: str, *, policy_type: PolicyType | None, strict: bool = True
+) -> tuple[list[PolicySource], list[InputError]]:
+    """`read_policy_file` on text already read (format detection reads files once)."""
     if not strict and not any(marker in text for marker in _POLICY_MARKERS):
         return [], []
     try:
@@ -383,7 +377,7 @@ def _looks_like_policy(value: object) -> bool:
     return any(isinstance(c, dict) and c.get("Version") in _VERSIONS for c in candidates)
 
 
-def _read_text(path: str | os.PathLike[str], shown: str) -> str | InputError:
+def read_text(path: str | os.PathLike[str], shown: str) -> str | InputError:
     """The file as UTF-8 text, or why it cannot be policy JSON (never blocks on FIFOs)."""
     try:
         info = os.stat(path)
