@@ -135,6 +135,12 @@ class Analyzer:
 
     # -- entry point ---------------------------------------------------------------------------
     def analyze(self, item: PolicyInput) -> PolicyAnalysis:
+        if item.unknowns:
+            # Before parsing: a marker may stand where IAM accepts only some formats (an account
+            # id in a principal ARN), so only the two readings are valid policies.
+            bounded = readings(item.document)
+            if bounded is not None:
+                return self._analyze_bounded(item, bounded)
         try:
             policy = self._parse(item)
         except PolicyRejected as exc:
@@ -142,10 +148,6 @@ class Analyzer:
         owned = self._for_owner(policy, item)
         if owned is not self:
             return owned.analyze(item)
-        if item.unknowns:
-            bounded = readings(item.document)
-            if bounded is not None:
-                return self._analyze_bounded(item, bounded)
         findings: list[Finding] = []
         if item.policy_type in (PolicyType.RESOURCE, PolicyType.TRUST):
             findings.extend(self._semantic(item, policy))
@@ -219,6 +221,7 @@ class Analyzer:
             message=message,
             location=location,
             counterexample=None,
+            snippet=_snippet(_statement_at(item.document, index)),
             suggestion=(
                 "give the value a default, or pass the deploying account with --account and "
                 "the parameter's value in the template, so the guard can be checked"

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from deputyguard.analysis.model import InputError
 from deputyguard.policy.model import PolicyType
-from deputyguard.sources.cloudformation import looks_like_cloudformation, read_cloudformation
 from deputyguard.sources.iac import SYMBOLIC_OWNER
 from deputyguard.sources.policy_files import (
     PolicySource,
@@ -25,7 +24,6 @@ from deputyguard.sources.policy_files import (
     read_policy_text,
     read_text,
 )
-from deputyguard.sources.terraform import read_terraform_module, read_terraform_plan
 
 __all__ = ["read_paths"]
 
@@ -64,6 +62,8 @@ def read_paths(
         sources.extend(found)
         errors.extend(problems)
         count += len({s.file for s in found}) if found else 0
+    if modules:
+        from deputyguard.sources.terraform import read_terraform_module
     for directory, module_files in modules.items():
         found, problems = read_terraform_module(
             directory, module_files, owner=deployer, display=display_path, policy_type=resolved
@@ -81,8 +81,16 @@ def _read_file(
     text = read_text(path, shown)
     if isinstance(text, InputError):
         return [], [text]
-    if looks_like_cloudformation(text):
-        return read_cloudformation(path, shown, text, owner=owner, policy_type=policy_type)
+    # Every template that holds a policy names an AWS:: type; the reader (and its YAML parser)
+    # is imported only for files that might be one, so plain policy JSON stays fast to check.
+    if "AWS::" in text or "AWSTemplateFormatVersion" in text:
+        from deputyguard.sources.cloudformation import (
+            looks_like_cloudformation,
+            read_cloudformation,
+        )
+
+        if looks_like_cloudformation(text):
+            return read_cloudformation(path, shown, text, owner=owner, policy_type=policy_type)
     suffix = path.suffix.lower()
     if suffix in _YAML_SUFFIXES:
         if strict:
@@ -90,6 +98,8 @@ def _read_file(
             return [], [InputError(shown, message)]
         return [], []
     if _looks_like_plan(text):
+        from deputyguard.sources.terraform import read_terraform_plan
+
         return read_terraform_plan(shown, text, owner=owner, policy_type=policy_type)
     return read_policy_text(shown, text, policy_type=policy_type, strict=strict)
 
