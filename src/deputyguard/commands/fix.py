@@ -239,6 +239,7 @@ def _unfixed(
     return {
         "file": file,
         "pointer": pointer,
+        "resource": findings[0].location.resource if findings else None,
         "rules": sorted({f.rule for f in findings}),
         "reason": reason,
     }
@@ -290,10 +291,14 @@ def _output(
                     f"  {unit}: gains access in {counts['gain']}, keeps it in "
                     f"{counts['keep']}, loses it in {counts['lose']} policies\n"
                 )
+    if args.format == "text":
+        # With --diff/--write stdout is the patch: what was not fixed goes to stderr.
+        stream = err if args.diff or args.write else out
         for item in unfixed:
-            out.write(
-                f"{item['file']}{item['pointer'] or ''}: {', '.join(item['rules'])} not "
-                f"fixed: {item['reason']}\n"
+            where = item.get("resource") or item["pointer"] or ""
+            stream.write(
+                f"{item['file']}{' ' if item.get('resource') else ''}{where}: "
+                f"{', '.join(item['rules'])} not fixed: {item['reason']}\n"
             )
     return EXIT_FINDINGS if unfixed else EXIT_OK
 
