@@ -139,7 +139,9 @@ def test_account_list_migration_on_a_template(
 ) -> None:
     """Issue 7 on IaC: the account list becomes aws:SourceOrgID, with the access report."""
     policy = json.loads(
-        (EXAMPLES / "migration" / "policies" / "billing-alerts-topic-budgets-accounts.json").read_text()
+        (
+            EXAMPLES / "migration" / "policies" / "billing-alerts-topic-budgets-accounts.json"
+        ).read_text()
     )
     statement = policy["Statement"][0]
     del statement["Condition"]["ArnLike"]
