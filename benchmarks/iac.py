@@ -41,7 +41,7 @@ def _template(i: int) -> str:
         else f"""
             Condition:
               {operator}:
-                {guard.format(i=i)}"""
+                {guard.replace("{i}", str(i))}"""
     )
     return f"""\
 AWSTemplateFormatVersion: "2010-09-09"

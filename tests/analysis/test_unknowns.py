@@ -142,3 +142,15 @@ def test_readings_keep_statement_indices() -> None:
         == "/p/Statement/0/Condition/StringEquals/aws:SourceAccount"
     )
     assert first_unknown_pointer(document, 1, "/p") is None
+
+
+def test_a_medium_that_depends_on_the_unknown_is_not_passed_silently() -> None:
+    """CloudTrail writing under AWSLogs/<owner>/ with an unknown guard: for a foreign value the
+    grant would rest on the path convention alone (DG001 medium), so PASS would be a guess."""
+    statement = _trail(
+        {"StringEquals": {"aws:SourceAccount": PEER}},
+        Resource=f"arn:aws:s3:::{BUCKET}/AWSLogs/{OWNER}/*",
+    )
+    result = _analyze(_policy(statement))
+    assert [(f.rule, f.severity) for f in result.findings] == [("DG020", Severity.MEDIUM)]
+    assert "DG001" in result.findings[0].message

@@ -240,3 +240,16 @@ def test_sarif_names_the_template_resource(capsys: pytest.CaptureFixture[str]) -
             for loc in location.get("logicalLocations", [])
         ]
         assert "aws_s3_bucket_policy.flow_logs" in names
+
+
+def test_suggestions_name_the_deploying_account_as_the_template_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without --account the owner is symbolic: the fix hint says how each format writes it."""
+    _, report = _check(capsys, str(EXAMPLES))
+    hints = {
+        Path(f["file"]).suffix: f["suggestion"] for f in report["findings"] if f["rule"] == "DG001"
+    }
+    assert "${AWS::AccountId}" in hints[".yaml"]
+    assert "${data.aws_caller_identity.current.account_id}" in hints[".tf"]
+    assert all("000000000000" not in hint for hint in hints.values())

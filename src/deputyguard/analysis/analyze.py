@@ -170,21 +170,23 @@ class Analyzer:
         if narrow.verdict is None or wide.verdict is None:
             return PolicyAnalysis([], None, narrow.error or wide.error)
         findings = [f for f in narrow.findings if f.statement_index not in bounded.inert_in_narrow]
-        serious = {
-            f.statement_index for f in findings if f.severity in (Severity.HIGH, Severity.CRITICAL)
-        }
-        reported: set[int | None] = set()
+        worst_narrow: dict[int | None, int] = {}
+        for finding in findings:
+            index = finding.statement_index
+            worst_narrow[index] = max(worst_narrow.get(index, -1), finding.severity.rank)
+        worst_wide: dict[int | None, Finding] = {}
         for finding in wide.findings:
             index = finding.statement_index
-            if (
-                finding.severity not in (Severity.HIGH, Severity.CRITICAL)
-                or index in serious
-                or index in reported
-                or index in bounded.inert_in_wide
-            ):
+            if index in bounded.inert_in_wide:
                 continue
-            reported.add(index)
-            findings.append(self._cannot_verify(item, finding))
+            known = worst_wide.get(index)
+            if known is None or finding.severity.rank > known.severity.rank:
+                worst_wide[index] = finding
+        for index, finding in worst_wide.items():
+            # Worse for some values than for every value: the verdict depends on the unknown.
+            rank = finding.severity.rank
+            if rank >= Severity.MEDIUM.rank and rank > worst_narrow.get(index, -1):
+                findings.append(self._cannot_verify(item, finding))
         findings.sort(key=lambda f: (-f.severity.rank, f.statement_index or 0, f.rule))
         verdict = replace(narrow.verdict, verdict=Verdict.of([f.severity for f in findings]))
         return PolicyAnalysis(findings, verdict)

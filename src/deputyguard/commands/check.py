@@ -12,7 +12,7 @@ import argparse
 import multiprocessing
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -39,6 +39,7 @@ from deputyguard.config import Config, ConfigError, load_config
 from deputyguard.org import OrgModel, OrgModelError, load_org
 from deputyguard.policy.model import PolicyType
 from deputyguard.report import render_html, render_json, render_sarif, render_text
+from deputyguard.sources.iac import SYMBOLIC_OWNER
 from deputyguard.sources.inputs import read_paths
 from deputyguard.sources.policy_files import PolicySource
 
@@ -62,7 +63,11 @@ def read_inputs(args: argparse.Namespace) -> Inputs:
     settings = _settings(args, config)
     policy_type = None if args.policy_type == "auto" else PolicyType(args.policy_type)
     sources, errors, files = read_paths(
-        args.paths, policy_type=policy_type, exclude=config.exclude, owner=settings.owner
+        args.paths,
+        policy_type=policy_type,
+        exclude=config.exclude,
+        owner=settings.owner,
+        jobs=getattr(args, "jobs", 1),
     )
     return Inputs(config, settings, sources, list(errors), files)
 
@@ -152,6 +157,21 @@ def _kept(
     )
 
 
+_OWNER_EXPRESSION = {
+    "cloudformation": "${AWS::AccountId}",
+    "terraform": "${data.aws_caller_identity.current.account_id}",
+}
+"""How a template writes its deploying account, for suggestions about a symbolic owner."""
+
+
+def _in_template_terms(finding: Finding, source: PolicySource) -> Finding:
+    """A suggestion to pin the symbolic owner says how the template names its account."""
+    expression = _OWNER_EXPRESSION.get(source.origin)
+    if expression is None or source.owner != SYMBOLIC_OWNER or not finding.suggestion:
+        return finding
+    return replace(finding, suggestion=finding.suggestion.replace(SYMBOLIC_OWNER, expression))
+
+
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         inputs = read_inputs(args)
@@ -169,7 +189,11 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 InputError(source.file, f"{source.pointer or '/'}: {analysis.error}")
             )
             continue
-        report.findings.extend(f for f in analysis.findings if _kept(f, select, ignore, config))
+        report.findings.extend(
+            _in_template_terms(f, source)
+            for f in analysis.findings
+            if _kept(f, select, ignore, config)
+        )
         report.verdicts.append(analysis.verdict)
     baseline_path = args.baseline or config.baseline
     if args.write_baseline:

@@ -8,9 +8,12 @@ module spans its files (a policy document declared in one file is used in anothe
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
 import os
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from deputyguard.analysis.model import InputError
@@ -30,48 +33,80 @@ __all__ = ["read_paths"]
 _YAML_SUFFIXES = (".yaml", ".yml", ".template")
 
 
+PARALLEL_READ_THRESHOLD = 64
+"""Below this many files (or Terraform modules) a worker pool costs more than it saves."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """What one worker reads: a file, or the .tf files of one Terraform module."""
+
+    path: Path
+    module_files: tuple[Path, ...] | None
+    strict: bool
+
+
 def read_paths(
     paths: Sequence[str | os.PathLike[str]],
     *,
     policy_type: str | PolicyType | None = None,
     exclude: Sequence[str] = (),
     owner: str | None = None,
+    jobs: int = 1,
 ) -> tuple[list[PolicySource], list[InputError], int]:
     """Read every policy under `paths`: (sources, errors, number of files that held a policy).
 
     `owner` is the deploying account of templates (`--account`); without it their policies
     belong to `iac.SYMBOLIC_OWNER`. A file named on the command line that holds no policy is an
     error; what a folder search finds that is plainly something else (`package.json`, a YAML
-    workflow) is skipped, so scanning a repository does not fail on its tooling files.
+    workflow) is skipped, so scanning a repository does not fail on its tooling files. With
+    `jobs` > 1 (0: one per core) many files are read in worker processes (template parsers are
+    pure Python); results keep the input order.
     """
     try:
         resolved = parse_policy_type(policy_type)
     except ValueError as exc:
         return [], [InputError(None, str(exc))], 0
-    deployer = owner or SYMBOLIC_OWNER
     files, errors = discover(paths, exclude=exclude)
     named = {Path(p) for p in paths}
-    sources: list[PolicySource] = []
-    count = 0
     modules: dict[Path, list[Path]] = defaultdict(list)
+    units: list[_Unit] = []
     for path in files:
         if path.suffix.lower() == ".tf":
             modules[path.parent].append(path)
-            continue
-        found, problems = _read_file(path, resolved, deployer, strict=path in named)
-        sources.extend(found)
-        errors.extend(problems)
-        count += len({s.file for s in found}) if found else 0
-    if modules:
-        from deputyguard.sources.terraform import read_terraform_module
-    for directory, module_files in modules.items():
-        found, problems = read_terraform_module(
-            directory, module_files, owner=deployer, display=display_path, policy_type=resolved
-        )
+        else:
+            units.append(_Unit(path, None, path in named))
+    units.extend(_Unit(folder, tuple(members), False) for folder, members in modules.items())
+    read = functools.partial(_read_unit, policy_type=resolved, owner=owner or SYMBOLIC_OWNER)
+    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    if jobs > 1 and len(units) >= PARALLEL_READ_THRESHOLD:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            results = pool.map(read, units, chunksize=8)
+    else:
+        results = [read(unit) for unit in units]
+    sources: list[PolicySource] = []
+    count = 0
+    for found, problems in results:
         sources.extend(found)
         errors.extend(problems)
         count += len({s.file for s in found})
     return sources, errors, count
+
+
+def _read_unit(
+    unit: _Unit, *, policy_type: PolicyType | None, owner: str
+) -> tuple[list[PolicySource], list[InputError]]:
+    if unit.module_files is None:
+        return _read_file(unit.path, policy_type, owner, strict=unit.strict)
+    from deputyguard.sources.terraform import read_terraform_module
+
+    return read_terraform_module(
+        unit.path,
+        list(unit.module_files),
+        owner=owner,
+        display=display_path,
+        policy_type=policy_type,
+    )
 
 
 def _read_file(

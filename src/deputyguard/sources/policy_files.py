@@ -82,6 +82,28 @@ class PolicySource:
     origin: str = "json"
     """Which reader produced it: "json", "cloudformation" or "terraform" (fix picks its writer)."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sources read in worker processes travel back pickled: mappings go as plain dicts
+        (a read-only view cannot be pickled)."""
+        return (
+            PolicySource,
+            (
+                self.file,
+                self.pointer,
+                self.name,
+                self.document,
+                dict(self.positions),
+                self.duplicates,
+                dict(self.all_values),
+                self.policy_type,
+                self.text,
+                self.resource,
+                self.owner,
+                dict(self.unknowns),
+                self.origin,
+            ),
+        )
+
     def parse(self, *, legacy_duplicates: bool = False) -> ParseResult:
         """Parse the document so issues carry this file's lines and pointers."""
         return parse_policy(

@@ -546,7 +546,7 @@ def test_invalid_yaml_is_one_error_with_its_line() -> None:
     sources, [error] = read("invalid.yaml")
     assert sources == []
     assert error.file == "invalid.yaml"
-    assert error.message.startswith("invalid YAML: expected ',' or ']'")
+    assert error.message == "invalid YAML: did not find expected ',' or ']'"
     assert (error.line, error.column) == (7, 11)
 
 

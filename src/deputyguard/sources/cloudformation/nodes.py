@@ -3,24 +3,24 @@
 YAML and JSON templates load into the same small tree so the evaluator and the rewriter never
 care which syntax the user chose. Every node keeps the character offsets of its text (start and
 end), so findings point at the user's line and the rewriter can splice a fix into the file
-without re-serialising anything it did not change. YAML is read with ruamel's composer (no
-construction: short-form tags such as `!Sub` stay plain tags, and nothing user-controlled is ever
-instantiated); JSON is read with our strict `jsontext` parser so positions stay exact.
+without re-serialising anything it did not change. YAML is read with PyYAML's composer on
+libyaml (no construction: short-form tags such as `!Sub` stay plain tags, and nothing
+user-controlled is ever instantiated); JSON is read with our strict `jsontext` parser so positions
+stay exact.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-from ruamel.yaml.nodes import Node as YamlNode
+import yaml
+from yaml.error import MarkedYAMLError, YAMLError
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import Node as YamlNode
 
 from deputyguard.policy.jsontext import JsonSyntaxError, Position, parse_json, pointer_join
 
@@ -266,10 +266,15 @@ def _json_tree(src: Text, value: Any, positions: Any) -> Node:
 # -- YAML -----------------------------------------------------------------------------------------
 
 
+_COMPOSER: Final[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it (tens of times faster than a pure-Python one). Only the
+node tree is used: marks count characters, tags stay as written (`!Sub`), and scalar values are
+typed by `_scalar_value`, so YAML 1.1 resolution quirks (octal ids) never reach a policy."""
+
+
 def load_yaml(text: str) -> Loaded:
-    yaml = YAML(typ="rt")
     try:
-        composed = yaml.compose(io.StringIO(text))
+        composed = yaml.compose(text, Loader=_COMPOSER)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "cannot be parsed"
@@ -335,8 +340,6 @@ def _yaml_node(src: Text, raw: YamlNode) -> Node:
         while end > start and src.text[end - 1] in " \t\r\n":
             end -= 1
     text = raw.value
-    if style == ">":
-        text = text.replace("\a", "")  # ruamel marks where it folded lines with BEL
     value: Any = text if short is not None else _scalar_value(tag or "", text, style)
     return Node(SCALAR, src, start, end, short, value=value, style=style)
 
