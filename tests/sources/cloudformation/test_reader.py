@@ -713,3 +713,13 @@ def test_ref_to_a_resource_type_that_is_not_modelled_is_unknown() -> None:
     assert dict(source.unknowns) == {
         marker: "Ref to AWS::Events::Rule resource Rule is not modelled (t.yaml line 15)"
     }
+
+
+@pytest.mark.parametrize("depth", [3_000, 200_000])
+def test_hostile_nesting_is_an_error_not_a_crash(depth: int) -> None:
+    """libyaml composes flow collections by C recursion: a text this deep must never reach it
+    (it would crash the process), and the pure-Python composer reports it cleanly."""
+    text = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X: " + "[" * depth + "]" * depth
+    sources, errors = read_cloudformation("deep.yaml", "deep.yaml", text, owner=OWNER)
+    assert sources == []
+    assert [e.message for e in errors] == ["invalid YAML: nested too deeply"]

@@ -272,9 +272,18 @@ node tree is used: marks count characters, tags stay as written (`!Sub`), and sc
 typed by `_scalar_value`, so YAML 1.1 resolution quirks (octal ids) never reach a policy."""
 
 
+_C_PARSER_MAX_BRACKETS: Final = 2000
+"""libyaml composes nested flow collections by C recursion, which a hostile file nested a
+hundred thousand levels deep overflows (a crash, not an error). A text with few brackets cannot
+nest deeply in flow style (block nesting is bounded by indentation); one with many goes to the
+pure-Python composer, whose recursion limit becomes a clean "nested too deeply" error."""
+
+
 def load_yaml(text: str) -> Loaded:
+    brackets = text.count("[") + text.count("{")
+    composer = _COMPOSER if brackets <= _C_PARSER_MAX_BRACKETS else yaml.SafeLoader
     try:
-        composed = yaml.compose(text, Loader=_COMPOSER)
+        composed = yaml.compose(text, Loader=composer)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "cannot be parsed"
