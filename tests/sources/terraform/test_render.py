@@ -20,7 +20,8 @@ from deputyguard.sources.terraform import (
     render_fix,
     rewrite_terraform,
 )
-from deputyguard.sources.terraform.hcl import Attribute, Block, SourceFile, parse_hcl
+from deputyguard.sources.terraform.hcl import parse_hcl
+from deputyguard.sources.terraform.nodes import Attribute, Block, SourceFile
 
 ROOT = Path(__file__).parents[1] / "data" / "terraform"
 OWNER = "111122223333"

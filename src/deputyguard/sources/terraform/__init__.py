@@ -18,7 +18,8 @@ from deputyguard.analysis.model import InputError
 from deputyguard.policy.model import PolicyType
 from deputyguard.sources.policy_files import MAX_FILE_BYTES, PolicySource
 from deputyguard.sources.terraform.eval import Module
-from deputyguard.sources.terraform.hcl import HclError, SourceFile, parse_hcl
+from deputyguard.sources.terraform.hcl import parse_hcl
+from deputyguard.sources.terraform.nodes import HclError, SourceFile
 from deputyguard.sources.terraform.plan import looks_like_terraform_plan, read_terraform_plan
 from deputyguard.sources.terraform.policy import PolicyReader
 from deputyguard.sources.terraform.render import render_fix, rewrite_terraform

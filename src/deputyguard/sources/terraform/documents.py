@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from deputyguard.policy.jsontext import JsonSyntaxError, parse_json
 from deputyguard.policy.parse import pointer_token
-from deputyguard.sources.terraform.hcl import Block, Expr, Traversal, TupleExpr
+from deputyguard.sources.terraform.nodes import Block, Expr, Traversal, TupleExpr
 from deputyguard.sources.terraform.positions import put_attribute
 from deputyguard.sources.terraform.values import PolicyProblem, is_marker
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from deputyguard.sources.iac import SYMBOLIC_REGION, UnknownValues, has_unknown
 from deputyguard.sources.terraform.functions import FUNCTIONS
-from deputyguard.sources.terraform.hcl import (
+from deputyguard.sources.terraform.nodes import (
     Attribute,
     BinaryOp,
     Block,

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from deputyguard.sources.iac import UNKNOWN_PATTERN, has_unknown
-from deputyguard.sources.terraform.hcl import Call, SourceFile, Template, parse_template
+from deputyguard.sources.terraform.hcl import parse_template
+from deputyguard.sources.terraform.nodes import Call, SourceFile, Template
 from deputyguard.sources.terraform.values import (
     Unknowable,
     is_marker,

@@ -46,36 +46,7 @@ from deputyguard.sources.terraform.nodes import (
     UnaryOp,
 )
 
-__all__ = [
-    "Attribute",
-    "BinaryOp",
-    "Block",
-    "Body",
-    "Call",
-    "Chunk",
-    "Conditional",
-    "Directive",
-    "Expr",
-    "ForExpr",
-    "GetAttr",
-    "HclError",
-    "Index",
-    "Interp",
-    "Literal",
-    "Name",
-    "ObjectExpr",
-    "ObjectItem",
-    "Part",
-    "SourceFile",
-    "Splat",
-    "Step",
-    "Template",
-    "Traversal",
-    "TupleExpr",
-    "UnaryOp",
-    "parse_hcl",
-    "parse_template",
-]
+__all__ = ["parse_hcl", "parse_template"]
 
 
 # -- parsing --------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from deputyguard.policy.model import PolicyType
 from deputyguard.policy.parse import pointer_token
 from deputyguard.sources.iac import SYMBOLIC_REGION, IacPolicy, RewriteError
 from deputyguard.sources.terraform.forms import PolicyForm, remember
-from deputyguard.sources.terraform.hcl import Block
+from deputyguard.sources.terraform.nodes import Block
 from deputyguard.sources.terraform.positions import complete_positions, put_attribute
 from deputyguard.sources.terraform.values import PARTITION, PolicyProblem, is_marker
 

@@ -30,7 +30,9 @@ from deputyguard.sources.terraform.documents import (
 )
 from deputyguard.sources.terraform.eval import Evaluator, Module
 from deputyguard.sources.terraform.forms import PolicyForm, remember
-from deputyguard.sources.terraform.hcl import (
+from deputyguard.sources.terraform.hcl import parse_template
+from deputyguard.sources.terraform.lambda_permission import lambda_permission
+from deputyguard.sources.terraform.nodes import (
     Attribute,
     Block,
     Call,
@@ -44,9 +46,7 @@ from deputyguard.sources.terraform.hcl import (
     Template,
     Traversal,
     TupleExpr,
-    parse_template,
 )
-from deputyguard.sources.terraform.lambda_permission import lambda_permission
 from deputyguard.sources.terraform.positions import Walker, complete_positions
 from deputyguard.sources.terraform.values import PolicyProblem, Usage, is_marker, template_text
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from deputyguard.policy.jsontext import Position
 from deputyguard.policy.parse import pointer_token
-from deputyguard.sources.terraform.hcl import (
+from deputyguard.sources.terraform.nodes import (
     Attribute,
     Call,
     Conditional,

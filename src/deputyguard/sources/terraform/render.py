@@ -20,7 +20,13 @@ from typing import Any, Final
 from deputyguard.sources.iac import SYMBOLIC_OWNER, SYMBOLIC_REGION, UNKNOWN_PATTERN, RewriteError
 from deputyguard.sources.policy_files import PolicySource
 from deputyguard.sources.terraform.forms import PolicyForm, form_of
-from deputyguard.sources.terraform.hcl import (
+from deputyguard.sources.terraform.hcl import parse_hcl
+from deputyguard.sources.terraform.lambda_permission import (
+    LAMBDA_CONDITIONS,
+    lambda_arguments,
+    single_value,
+)
+from deputyguard.sources.terraform.nodes import (
     Attribute,
     Block,
     Body,
@@ -28,12 +34,6 @@ from deputyguard.sources.terraform.hcl import (
     HclError,
     SourceFile,
     Template,
-    parse_hcl,
-)
-from deputyguard.sources.terraform.lambda_permission import (
-    LAMBDA_CONDITIONS,
-    lambda_arguments,
-    single_value,
 )
 from deputyguard.sources.terraform.policy import is_literal
 from deputyguard.sources.terraform.values import PARTITION

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from deputyguard.sources.iac import UNKNOWN_PATTERN
-from deputyguard.sources.terraform.hcl import Chunk, Directive, Expr, SourceFile, Template
+from deputyguard.sources.terraform.nodes import Chunk, Directive, Expr, SourceFile, Template
 
 __all__ = [
     "PARTITION",
