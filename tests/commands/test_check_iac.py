@@ -253,3 +253,32 @@ def test_suggestions_name_the_deploying_account_as_the_template_does(
     assert "${AWS::AccountId}" in hints[".yaml"]
     assert "${data.aws_caller_identity.current.account_id}" in hints[".tf"]
     assert all("000000000000" not in hint for hint in hints.values())
+
+
+def test_a_json_file_read_by_a_module_is_analyzed_once_as_its_resource(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, report = _check(capsys, str(DATA / "terraform" / "resources"), "--account", OWNER)
+    key = [v for v in report["verdicts"] if v["file"].endswith("policies/key.json")]
+    assert [v["resource"] for v in key] == ["aws_kms_key.logs"]
+
+
+def test_ecr_repository_policies_have_no_resource_and_are_analyzed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ECR repository policies omit Resource (the repository is implicit): not a blocking
+    MISSING_RESOURCE, but a policy whose unguarded Lambda pull is DG001."""
+    _, report = _check(
+        capsys,
+        str(DATA / "cloudformation" / "secrets_ecr.yaml"),
+        str(DATA / "terraform" / "resources"),
+        "--account",
+        OWNER,
+    )
+    assert report["errors"] == []
+    verdicts = {v["resource"]: v["verdict"] for v in report["verdicts"]}
+    assert verdicts["Images"] == "FAIL"
+    assert verdicts["aws_ecr_repository_policy.app"] == "PASS"
+    images = [f for f in report["findings"] if f["resource"] == "Images"]
+    assert [f["rule"] for f in images] == ["DG001"]
+    assert images[0]["counterexample"]["resource"].startswith("arn:aws:ecr:")

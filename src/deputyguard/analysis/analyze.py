@@ -76,6 +76,8 @@ class PolicyInput:
     takes precedence."""
     unknowns: Mapping[str, str] = field(default_factory=dict)
     """Unknown markers in `document` and why each is unknown (`analysis.unknowns`)."""
+    service: str | None = None
+    """Service prefix of the resource holding the policy, when known (validation differs)."""
 
 
 @dataclass
@@ -248,7 +250,11 @@ class Analyzer:
         )
         issues = list(result.issues)
         if result.policy is not None:
-            issues.extend(validate_policy(result.policy, item.policy_type, blocking_only=True))
+            issues.extend(
+                validate_policy(
+                    result.policy, item.policy_type, service=item.service, blocking_only=True
+                )
+            )
         blocking = [i for i in issues if i.blocking]
         if blocking or result.policy is None:
             raise PolicyRejected("; ".join(i.describe() for i in blocking or issues))

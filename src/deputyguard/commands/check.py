@@ -124,6 +124,7 @@ def as_input(source: PolicySource) -> PolicyInput:
         duplicates=tuple(source.duplicates),
         owner=source.owner,
         unknowns=source.unknowns,
+        service=source.service,
     )
 
 

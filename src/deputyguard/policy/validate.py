@@ -696,9 +696,16 @@ def _check_actions(t: _Target) -> Iterator[Issue]:
                 yield _issue(problem[0], problem[1], statement.span)
 
 
+_IMPLICIT_RESOURCE_SERVICES: frozenset[str] = frozenset({"ecr", "ecr-public"})
+"""Services whose resource policies omit Resource: the statement applies to the repository the
+policy is set on (ECR, "Repository policy examples": statements carry no Resource element,
+https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html)."""
+
+
 def _check_missing_resource(t: _Target) -> Iterator[Issue]:
-    # §1.1, §1.12 (S18 MISSING_RESOURCE): every type but role trust policies.
-    if t.type is PolicyType.TRUST:
+    # §1.1, §1.12 (S18 MISSING_RESOURCE): every type but role trust policies and the resource
+    # policies of services where the resource is implicit.
+    if t.type is PolicyType.TRUST or (t.service or "").lower() in _IMPLICIT_RESOURCE_SERVICES:
         return
     for statement in t.policy.statements:
         if statement.resources is None and statement.not_resources is None:

@@ -35,6 +35,7 @@ __all__ = [
     "RewriteError",
     "UnknownValues",
     "has_unknown",
+    "service_of",
 ]
 
 SYMBOLIC_OWNER: Final = "000000000000"
@@ -48,6 +49,33 @@ nothing about whose resources may use a grant, and a well-formed value keeps ARN
 _UNKNOWN_PREFIX: Final = UNKNOWN_PREFIX
 UNKNOWN_PATTERN: Final = re.compile(re.escape(_UNKNOWN_PREFIX) + r"[0-9]+")
 """Matches an unknown marker inside a string (our own markers, never user patterns)."""
+
+
+_TERRAFORM_SERVICES: Final = {
+    "aws_ecr_repository_policy": "ecr",
+    "aws_ecrpublic_repository_policy": "ecr-public",
+    "aws_s3_bucket_policy": "s3",
+    "aws_sqs_queue_policy": "sqs",
+    "aws_sns_topic_policy": "sns",
+    "aws_sns_topic": "sns",
+    "aws_kms_key": "kms",
+    "aws_kms_key_policy": "kms",
+    "aws_secretsmanager_secret_policy": "secretsmanager",
+    "aws_cloudwatch_log_resource_policy": "logs",
+    "aws_lambda_permission": "lambda",
+}
+
+
+def service_of(resource: str) -> str | None:
+    """The service prefix of a CloudFormation type (`AWS::ECR::Repository` → `ecr`) or of the
+    resource type in a Terraform address (`module.x.aws_ecr_repository_policy.app` → `ecr`)."""
+    if "::" in resource:
+        parts = resource.split("::")
+        return parts[1].lower() if len(parts) == 3 and parts[0] == "AWS" else None
+    for token in resource.split("."):
+        if token in _TERRAFORM_SERVICES:
+            return _TERRAFORM_SERVICES[token]
+    return None
 
 
 def has_unknown(value: object) -> bool:
@@ -119,8 +147,11 @@ class IacPolicy:
     positions: Mapping[str, Position]
     unknowns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     name: str | None = None
+    service: str | None = None
+    """Service prefix of the resource type (`ecr` for AWS::ECR::Repository...), for validation."""
 
     def to_source(self, file: str, *, owner: str, origin: str) -> PolicySource:
+        service = self.service or (service_of(self.resource) if origin == "terraform" else None)
         return PolicySource(
             file=file,
             pointer=self.pointer,
@@ -135,6 +166,7 @@ class IacPolicy:
             owner=owner,
             unknowns=self.unknowns,
             origin=origin,
+            service=service,
         )
 
 

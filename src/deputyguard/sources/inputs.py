@@ -84,13 +84,17 @@ def read_paths(
             results = pool.map(read, units, chunksize=8)
     else:
         results = [read(unit) for unit in units]
+    # A JSON file that a Terraform module reads with file() is analyzed as that module's
+    # resource (with its address and owner), not a second time as a bare policy.
+    used_by_modules = {s.file for found, _ in results for s in found if s.origin == "terraform"}
     sources: list[PolicySource] = []
-    count = 0
+    counted: set[str] = set()
     for found, problems in results:
-        sources.extend(found)
+        kept = [s for s in found if s.origin != "json" or s.file not in used_by_modules]
+        sources.extend(kept)
         errors.extend(problems)
-        count += len({s.file for s in found})
-    return sources, errors, count
+        counted.update(s.file for s in kept)
+    return sources, errors, len(counted)
 
 
 def _read_unit(

@@ -81,6 +81,9 @@ class PolicySource:
     """Unknown markers in `document` and why each value is unknown (see `sources.iac`)."""
     origin: str = "json"
     """Which reader produced it: "json", "cloudformation" or "terraform" (fix picks its writer)."""
+    service: str | None = None
+    """The service prefix of the resource holding the policy (`ecr`, `s3`...), when the input
+    names it: some services' policies differ (ECR repository policies have no Resource)."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Sources read in worker processes travel back pickled: mappings go as plain dicts
@@ -101,6 +104,7 @@ class PolicySource:
                 self.owner,
                 dict(self.unknowns),
                 self.origin,
+                self.service,
             ),
         )
 

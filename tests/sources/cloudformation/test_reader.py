@@ -716,4 +716,3 @@ def test_ref_to_a_resource_type_that_is_not_modelled_is_unknown() -> None:
     assert dict(source.unknowns) == {
         marker: "Ref to AWS::Events::Rule resource Rule is not modelled (t.yaml line 15)"
     }
-

@@ -1,7 +1,7 @@
 """Read the policies of CloudFormation templates (JSON or YAML) and write fixed ones back.
 
-Which property of which resource type holds a policy is listed in `_SIMPLE` and the handlers
-below; Lambda permissions and legacy EventBridge bus policies are turned into the statement the
+Which property of which resource type holds a policy is listed in `resources._HANDLERS`;
+Lambda permissions and legacy EventBridge bus policies are turned into the statement the
 service writes. Values are resolved as CloudFormation would (`eval`): the
 deploying account is the owner, what only a deployment knows becomes an unknown marker, and a
 statement that depends on a condition nobody can evaluate yet is read once per combination.
@@ -50,7 +50,7 @@ from deputyguard.sources.cloudformation.values import (
     Unresolved,
     flatten,
 )
-from deputyguard.sources.iac import IacPolicy, UnknownValues
+from deputyguard.sources.iac import IacPolicy, UnknownValues, service_of
 from deputyguard.sources.policy_files import PolicySource
 
 __all__ = [
@@ -133,6 +133,7 @@ def read_cloudformation(
             positions=found.positions,
             unknowns=values.used_in(found.document),
             name=found.name,
+            service=service_of(found.resource_type),
         )
         sources.append(policy.to_source(shown, owner=owner, origin="cloudformation"))
     return sources, reading.errors

@@ -1,10 +1,11 @@
 """Which property of which resource type holds a policy, and how to build each policy.
 
-Most types hold a policy document in one property (`_SIMPLE`); roles, users and groups hold a
-list of inline policies; Lambda permissions and legacy EventBridge bus policies are turned into
-the statement the service itself writes, so they are analyzed like any other resource policy.
-A `Spec` builds one policy under given condition values; the reader runs it for each
-combination of conditions that cannot be evaluated.
+`_HANDLERS` maps each resource type to the handler that reads it. Most types hold a policy
+document in one property (`_simple`); roles, users and groups hold a list of inline policies;
+Lambda permissions and legacy EventBridge bus policies are turned into the statement the service
+itself writes, so they are analyzed like any other resource policy. A `Spec` builds one policy
+under given condition values; the reader runs it for each combination of conditions that cannot
+be evaluated.
 """
 
 from __future__ import annotations
@@ -78,19 +79,6 @@ def _ptr(*tokens: str | int) -> str:
     return "".join(f"/{pointer_token(t)}" for t in tokens)
 
 
-_SIMPLE: Final[dict[str, tuple[str, PolicyType, str | None]]] = {
-    # resource type: (policy property, policy type, name property)
-    "AWS::S3::BucketPolicy": ("PolicyDocument", PolicyType.RESOURCE, None),
-    "AWS::SQS::QueuePolicy": ("PolicyDocument", PolicyType.RESOURCE, None),
-    "AWS::SNS::TopicPolicy": ("PolicyDocument", PolicyType.RESOURCE, None),
-    "AWS::SNS::TopicInlinePolicy": ("PolicyDocument", PolicyType.RESOURCE, None),
-    "AWS::KMS::Key": ("KeyPolicy", PolicyType.RESOURCE, None),
-    "AWS::IAM::ManagedPolicy": ("PolicyDocument", PolicyType.IDENTITY, "ManagedPolicyName"),
-    "AWS::IAM::Policy": ("PolicyDocument", PolicyType.IDENTITY, "PolicyName"),
-    "AWS::Logs::ResourcePolicy": ("PolicyDocument", PolicyType.RESOURCE, "PolicyName"),
-    "AWS::SecretsManager::ResourcePolicy": ("ResourcePolicy", PolicyType.RESOURCE, None),
-    "AWS::ECR::Repository": ("RepositoryPolicyText", PolicyType.RESOURCE, None),
-}
 _OPTIONAL: Final = frozenset({"AWS::KMS::Key", "AWS::ECR::Repository"})
 """Types whose policy property may be left out (a default policy applies)."""
 
@@ -98,6 +86,21 @@ _ORGANIZATION_TYPES: Final = {
     "SERVICE_CONTROL_POLICY": PolicyType.SCP,
     "RESOURCE_CONTROL_POLICY": PolicyType.RCP,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class _Resource:
+    """One resource of a type that holds policies: what its handler reads them from."""
+
+    template: Template
+    logical: str
+    kind: str
+    properties: Node
+    base: str  # the pointer of its Properties
+    report: Report
+
+
+_Handler = Callable[[_Resource], list[Spec]]
 
 
 def specs(
@@ -108,7 +111,8 @@ def specs(
     report: Report,
 ) -> list[Spec]:
     """The policies one resource holds (none for types that hold no policy)."""
-    if kind not in _SIMPLE and kind not in _SPECIAL:
+    handler = _HANDLERS.get(kind)
+    if handler is None:
         return []
     if properties is None or properties.kind != MAP or intrinsic(properties) is not None:
         if kind in _OPTIONAL:
@@ -117,23 +121,42 @@ def specs(
         report(f"{kind} {logical} has no Properties mapping", where)
         return []
     base = _ptr("Resources", logical, "Properties")
-    if kind in _SPECIAL:
-        return _SPECIAL[kind](template, logical, properties, base, report)
-    prop, policy_type, name_prop = _SIMPLE[kind]
-    node = properties.get(prop)
-    if node is None:
-        if kind not in _OPTIONAL:
-            report(f"{kind} {logical} has no {prop}", properties.position)
-        return []
-    return [
-        Spec(
-            base + _ptr(prop),
-            policy_type,
-            node,
-            lambda ev: _document(ev, node, prop),
-            _name_of(properties, name_prop),
-        )
-    ]
+    return handler(_Resource(template, logical, kind, properties, base, report))
+
+
+def _simple(prop: str, policy_type: PolicyType, name_prop: str | None = None) -> _Handler:
+    """A type that holds one policy document in `prop` (named by `name_prop`)."""
+
+    def handler(r: _Resource) -> list[Spec]:
+        node = r.properties.get(prop)
+        if node is None:
+            if r.kind not in _OPTIONAL:
+                r.report(f"{r.kind} {r.logical} has no {prop}", r.properties.position)
+            return []
+        return [_document_spec(r, prop, policy_type, node, name_prop)]
+
+    return handler
+
+
+def _document_spec(
+    r: _Resource, prop: str, policy_type: PolicyType, node: Node, name_prop: str | None = None
+) -> Spec:
+    """The policy document written at property `prop` (`node`)."""
+    return Spec(
+        r.base + _ptr(prop),
+        policy_type,
+        node,
+        lambda ev: _document(ev, node, prop),
+        _name_of(r.properties, name_prop),
+    )
+
+
+def _scalar(ev: Eval, node: Node, what: str) -> Any:
+    """A scalar property's value, or None where it cannot be evaluated."""
+    try:
+        return ev.scalar(node, what)
+    except (TemplateError, NeedCondition):
+        return None
 
 
 def _name_of(properties: Node, prop: str | None) -> Callable[[Eval], str | None]:
@@ -141,10 +164,7 @@ def _name_of(properties: Node, prop: str | None) -> Callable[[Eval], str | None]
         node = properties.get(prop) if prop else None
         if node is None:
             return None
-        try:
-            value = ev.scalar(node, prop or "name")
-        except (TemplateError, NeedCondition):
-            return None
+        value = _scalar(ev, node, prop or "name")
         return value if isinstance(value, str) else None
 
     return name
@@ -188,40 +208,17 @@ def _embedded(ev: Eval, text: str, loc: Loc, prop: str) -> Result:
     return Result(value, inner, Embedded(loc, text, root))
 
 
-def _role(
-    template: Template,
-    logical: str,
-    properties: Node,
-    base: str,
-    report: Report,
-) -> list[Spec]:
-    specs: list[Spec] = []
-    trust = properties.get("AssumeRolePolicyDocument")
-    if trust is not None:
-        specs.append(
-            Spec(
-                base + _ptr("AssumeRolePolicyDocument"),
-                PolicyType.TRUST,
-                trust,
-                lambda ev: _document(ev, trust, "AssumeRolePolicyDocument"),
-            )
-        )
-    return specs + _inline_policies(properties, base)
+def _role(r: _Resource) -> list[Spec]:
+    prop = "AssumeRolePolicyDocument"
+    trust = r.properties.get(prop)
+    specs = [] if trust is None else [_document_spec(r, prop, PolicyType.TRUST, trust)]
+    return specs + _inline_policies(r)
 
 
-def _principal_policies(
-    template: Template,
-    logical: str,
-    properties: Node,
-    base: str,
-    report: Report,
-) -> list[Spec]:
-    return _inline_policies(properties, base)
-
-
-def _inline_policies(properties: Node, base: str) -> list[Spec]:
+def _inline_policies(r: _Resource) -> list[Spec]:
     """`Policies` of a role, user or group: each item's PolicyDocument, named by PolicyName."""
-    policies = properties.get("Policies")
+    base = r.base
+    policies = r.properties.get("Policies")
     if policies is None:
         return []
     if policies.kind == SEQ and intrinsic(policies) is None:
@@ -283,40 +280,21 @@ def _inline_result(value: Any, loc: Loc, pointer: str | None) -> list[Result]:
 
 
 def _inline_name(item: Node) -> Callable[[Eval], str | None]:
-    def name(ev: Eval) -> str | None:
-        if item.kind != MAP or intrinsic(item) is not None:
-            return None
-        node = item.get("PolicyName")
-        if node is None:
-            return None
-        try:
-            value = ev.scalar(node, "PolicyName")
-        except (TemplateError, NeedCondition):
-            return None
-        return value if isinstance(value, str) else None
-
-    return name
+    if item.kind != MAP or intrinsic(item) is not None:
+        return lambda ev: None
+    return _name_of(item, "PolicyName")
 
 
-def _organization_policy(
-    template: Template,
-    logical: str,
-    properties: Node,
-    base: str,
-    report: Report,
-) -> list[Spec]:
-    type_node = properties.get("Type")
-    content = properties.get("Content")
+def _organization_policy(r: _Resource) -> list[Spec]:
+    type_node = r.properties.get("Type")
+    content = r.properties.get("Content")
     if type_node is None or content is None:
-        report(f"AWS::Organizations::Policy {logical} needs Type and Content", properties.position)
+        r.report(f"{r.kind} {r.logical} needs Type and Content", r.properties.position)
         return []
-    try:
-        value = Eval(template, {}).scalar(type_node, "Type")
-    except (TemplateError, NeedCondition):
-        value = None
+    value = _scalar(Eval(r.template, {}), type_node, "Type")
     if not isinstance(value, str) or has_unknown(value):
-        report(
-            f"the Type of AWS::Organizations::Policy {logical} is only known at deployment; "
+        r.report(
+            f"the Type of {r.kind} {r.logical} is only known at deployment; "
             "its Content is not read",
             type_node.position,
         )
@@ -324,15 +302,7 @@ def _organization_policy(
     policy_type = _ORGANIZATION_TYPES.get(value)
     if policy_type is None:
         return []  # tag, backup, AI opt-out... policies grant nothing
-    return [
-        Spec(
-            base + _ptr("Content"),
-            policy_type,
-            content,
-            lambda ev: _document(ev, content, "Content"),
-            _name_of(properties, "Name"),
-        )
-    ]
+    return [_document_spec(r, "Content", policy_type, content, "Name")]
 
 
 # Lambda writes these statements for AddPermission; the condition keys are the ones its
@@ -363,16 +333,11 @@ def _principal(value: Any) -> Any:
     return {"Service": text}
 
 
-def _lambda_permission(
-    template: Template,
-    logical: str,
-    properties: Node,
-    base: str,
-    report: Report,
-) -> list[Spec]:
+def _lambda_permission(r: _Resource) -> list[Spec]:
+    properties = r.properties
     for required in ("Action", "FunctionName", "Principal"):
         if properties.get(required) is None:
-            report(f"AWS::Lambda::Permission {logical} has no {required}", properties.position)
+            r.report(f"{r.kind} {r.logical} has no {required}", properties.position)
             return []
 
     def build(ev: Eval) -> list[Result]:
@@ -429,10 +394,9 @@ def _lambda_permission(
                 children=dict(condition_locs),
             )
         statement_loc = Loc(at, properties, SYNTHETIC, keys=keys, children=children)
-        document = {"Version": _VERSION, "Statement": [statement]}
-        return [Result(document, _synthetic_root(properties, statement_loc))]
+        return [_statement_result(properties, statement, statement_loc)]
 
-    return [Spec(base, PolicyType.RESOURCE, properties, build)]
+    return [Spec(r.base, PolicyType.RESOURCE, properties, build)]
 
 
 def _computed(loc: Loc, what: str) -> Loc:
@@ -440,18 +404,21 @@ def _computed(loc: Loc, what: str) -> Loc:
     return Loc(loc.at, loc.node, COMPUTED, exact=False, what=what)
 
 
-def _synthetic_root(properties: Node, statement: Loc) -> Loc:
+def _statement_result(properties: Node, statement: dict[str, Any], loc: Loc) -> Result:
+    """A policy of the one statement the service writes for the resource (`loc` is where the
+    statement's parts come from)."""
     at = properties.position
-    return Loc(
+    root = Loc(
         at,
         properties,
         SYNTHETIC,
         keys={"Version": at, "Statement": at},
         children={
             "Version": Loc(at, properties, COMPUTED, exact=False, what="Properties"),
-            "Statement": Loc(at, properties, SYNTHETIC, children=[statement]),
+            "Statement": Loc(at, properties, SYNTHETIC, children=[loc]),
         },
     )
+    return Result({"Version": _VERSION, "Statement": [statement]}, root)
 
 
 def _function_arn(ev: Eval, function: str) -> str:
@@ -464,13 +431,8 @@ def _function_arn(ev: Eval, function: str) -> str:
     return f"arn:{t.partition}:lambda:{t.region}:{t.owner}:function:{function}"
 
 
-def _event_bus_policy(
-    template: Template,
-    logical: str,
-    properties: Node,
-    base: str,
-    report: Report,
-) -> list[Spec]:
+def _event_bus_policy(r: _Resource) -> list[Spec]:
+    properties = r.properties
     statement_node = properties.get("Statement")
 
     def build(ev: Eval) -> list[Result]:
@@ -481,11 +443,11 @@ def _event_bus_policy(
                 value, loc = embedded.document, embedded.loc
             if not isinstance(value, dict):
                 raise TemplateError("Statement is not a policy statement object", loc.at)
-            document = {"Version": _VERSION, "Statement": [value]}
-            return [Result(document, _synthetic_root(properties, loc))]
+            return [_statement_result(properties, value, loc)]
         return [_legacy_bus_statement(ev, properties)]
 
-    return [Spec(base, PolicyType.RESOURCE, properties, build, _name_of(properties, "StatementId"))]
+    name = _name_of(properties, "StatementId")
+    return [Spec(r.base, PolicyType.RESOURCE, properties, build, name)]
 
 
 def _legacy_bus_statement(ev: Eval, properties: Node) -> Result:
@@ -543,8 +505,7 @@ def _legacy_bus_statement(ev: Eval, properties: Node) -> Result:
         else:
             raise TemplateError("Condition needs Type, Key and Value", loc.at)
     statement_loc = Loc(at, properties, SYNTHETIC, keys=keys, children=children)
-    document = {"Version": _VERSION, "Statement": [statement]}
-    return Result(document, _synthetic_root(properties, statement_loc))
+    return _statement_result(properties, statement, statement_loc)
 
 
 def _root_arn(ev: Eval, account: str) -> str:
@@ -553,11 +514,21 @@ def _root_arn(ev: Eval, account: str) -> str:
     return account
 
 
-_SpecMaker = Callable[[Template, str, Node, str, Report], list[Spec]]
-_SPECIAL: Final[dict[str, _SpecMaker]] = {
+_HANDLERS: Final[dict[str, _Handler]] = {
+    # resource type: how to read its policies
+    "AWS::S3::BucketPolicy": _simple("PolicyDocument", PolicyType.RESOURCE),
+    "AWS::SQS::QueuePolicy": _simple("PolicyDocument", PolicyType.RESOURCE),
+    "AWS::SNS::TopicPolicy": _simple("PolicyDocument", PolicyType.RESOURCE),
+    "AWS::SNS::TopicInlinePolicy": _simple("PolicyDocument", PolicyType.RESOURCE),
+    "AWS::KMS::Key": _simple("KeyPolicy", PolicyType.RESOURCE),
+    "AWS::IAM::ManagedPolicy": _simple("PolicyDocument", PolicyType.IDENTITY, "ManagedPolicyName"),
+    "AWS::IAM::Policy": _simple("PolicyDocument", PolicyType.IDENTITY, "PolicyName"),
+    "AWS::Logs::ResourcePolicy": _simple("PolicyDocument", PolicyType.RESOURCE, "PolicyName"),
+    "AWS::SecretsManager::ResourcePolicy": _simple("ResourcePolicy", PolicyType.RESOURCE),
+    "AWS::ECR::Repository": _simple("RepositoryPolicyText", PolicyType.RESOURCE),
     "AWS::IAM::Role": _role,
-    "AWS::IAM::User": _principal_policies,
-    "AWS::IAM::Group": _principal_policies,
+    "AWS::IAM::User": _inline_policies,
+    "AWS::IAM::Group": _inline_policies,
     "AWS::Organizations::Policy": _organization_policy,
     "AWS::Lambda::Permission": _lambda_permission,
     "AWS::Events::EventBusPolicy": _event_bus_policy,
