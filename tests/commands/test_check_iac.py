@@ -282,3 +282,30 @@ def test_ecr_repository_policies_have_no_resource_and_are_analyzed(
     images = [f for f in report["findings"] if f["resource"] == "Images"]
     assert [f["rule"] for f in images] == ["DG001"]
     assert images[0]["counterexample"]["resource"].startswith("arn:aws:ecr:")
+
+
+def test_every_fixture_policy_gets_its_verdict_and_rules(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every resource type and policy form of the reader fixtures, through `check`
+    (tests/sources/data/verdicts.yaml; the corpus rewrites are checked above)."""
+    expected = yaml.safe_load((DATA / "verdicts.yaml").read_text())["policies"]
+    monkeypatch.chdir(DATA)
+    _, report = _check(capsys, "cloudformation", "terraform", "--account", OWNER)
+    got: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for verdict in report["verdicts"]:
+        if "/corpus/" in verdict["file"]:
+            continue
+        key = (verdict["file"], verdict["resource"], verdict["pointer"])
+        got.setdefault(key, {"verdicts": [], "rules": set()})["verdicts"].append(verdict["verdict"])
+    for finding in report["findings"]:
+        for (file, resource, pointer), entry in got.items():
+            inside = finding["pointer"] == pointer or finding["pointer"].startswith(pointer + "/")
+            if finding["file"] == file and finding["resource"] == resource and inside:
+                entry["rules"].add(finding["rule"])
+    assert {
+        key: (sorted(entry["verdicts"]), sorted(entry["rules"])) for key, entry in got.items()
+    } == {
+        (p["file"], p["resource"], p["pointer"]): (sorted(p["verdicts"]), sorted(p["rules"]))
+        for p in expected
+    }
