@@ -122,3 +122,39 @@ def test_directory_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert summary["units"]["outside the organization"]["keep"] >= 1
     assert all(counts["lose"] == 0 for counts in summary["units"].values())
     assert code in (0, 1)
+
+
+def test_patterns_differing_beyond_the_account_are_reported_not_left_silently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Per-account ARN patterns that also differ in resource name cannot become one
+    organization-wide pattern: the policy is `unfixed` with that reason."""
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Alarms",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": "arn:aws:sns:us-east-1:200000000003:payments-alarms",
+                "Condition": {
+                    "ArnLike": {
+                        "aws:SourceArn": [
+                            "arn:aws:cloudwatch:us-east-1:200000000006:alarm:api-*",
+                            "arn:aws:cloudwatch:us-east-1:200000000007:alarm:ledger-*",
+                        ]
+                    }
+                },
+            }
+        ],
+    }
+    path = tmp_path / "alarms.json"
+    path.write_text(json.dumps(policy, indent=2))
+    code, result = run_fix(capsys, path, "--scope", "org", "--account", "200000000003")
+    assert result["fixes"] == []
+    [unfixed] = result["unfixed"]
+    assert "differ beyond the account" in unfixed["reason"]
+    assert unfixed["rules"] == ["DG018"]
+    assert code == 1
+    assert json.loads(path.read_text()) == policy

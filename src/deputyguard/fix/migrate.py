@@ -74,7 +74,9 @@ class _Guard:
     """For ARN patterns: the pattern with `{account}` in place of the account component."""
 
 
-def _account_guard(statement: dict[str, Any]) -> _Guard | None:
+def _account_guard(statement: dict[str, Any], skipped: list[str]) -> _Guard | None:
+    """The statement's account enumeration, if it has one that can be migrated; why an
+    enumeration cannot be is added to `skipped` (never dropped silently)."""
     conditions = statement.get("Condition")
     if not isinstance(conditions, dict):
         return None
@@ -90,13 +92,13 @@ def _account_guard(statement: dict[str, Any]) -> _Guard | None:
             elif operator in ARN_OPERATORS and (
                 lowered == "aws:sourcearn" or lowered.startswith("kms:encryptioncontext:")
             ):
-                guard = _arn_guard(operator, key, values)
+                guard = _arn_guard(operator, key, values, skipped)
                 if guard is not None:
                     return guard
     return None
 
 
-def _arn_guard(operator: str, key: str, values: list[str]) -> _Guard | None:
+def _arn_guard(operator: str, key: str, values: list[str], skipped: list[str]) -> _Guard | None:
     templates = set()
     accounts = []
     for value in values:
@@ -105,8 +107,15 @@ def _arn_guard(operator: str, key: str, values: list[str]) -> _Guard | None:
             return None
         templates.add(":".join((*parts[:4], "{account}", parts[5])))
         accounts.append(parts[4])
-    if len(templates) != 1 or len(accounts) < 2:
-        return None  # patterns that differ beyond the account are left as they are
+    if len(accounts) < 2:
+        return None
+    if len(templates) != 1:
+        skipped.append(
+            f"{operator} {key} lists {len(values)} patterns that differ beyond the account "
+            "(resource names or Regions too): one organization-wide pattern cannot keep what "
+            "each allows, so they are left as they are; split them by shape to migrate"
+        )
+        return None
     return _Guard(operator, key, accounts, templates.pop())
 
 
@@ -144,7 +153,9 @@ def migrate(
         if not statement.principal.service:
             continue
         raw = statement_of(migrated, statement.index)
-        guard = _account_guard(raw)
+        skipped: list[str] = []
+        guard = _account_guard(raw, skipped)
+        notes.extend(f"{statement.label}: {note}" for note in skipped)
         if guard is None:
             continue
         inside = [a for a in guard.accounts if org.contains_account(a)]
@@ -180,6 +191,8 @@ def migrate(
                 partners["Sid"] = f"{partners['Sid']}OutsideOrganization"
             extra.append(partners)
     if not touched:
+        if notes:
+            raise Unfixable("; ".join(notes))
         return None
     if extra:
         if isinstance(raw_statements, dict):
@@ -216,7 +229,7 @@ def access_changes(
     new = _compiled(after)
     listed: set[str] = set()
     for index in statements:
-        guard = _account_guard(statement_of(before, index))
+        guard = _account_guard(statement_of(before, index), [])
         if guard is not None:
             listed.update(guard.accounts)
     candidates = sorted({*org.accounts(), *org.trusted_accounts, *listed, FOREIGN_ACCOUNT})
@@ -224,7 +237,7 @@ def access_changes(
     for statement in policy.statements:
         if statement.index not in statements:
             continue
-        guard = _account_guard(statement_of(before, statement.index))
+        guard = _account_guard(statement_of(before, statement.index), [])
         for principal in statement.principal.service if statement.principal else ():
             for action in concrete_actions(statement, principal)[:2]:
                 resource = _resource(statement, owner)
