@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-simulate test lint typecheck unit bench oracle clean
+.PHONY: demo demo-simulate test test-compiled compiled lint typecheck unit bench oracle clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,9 +38,33 @@ test: lint typecheck unit
 oracle:
 	bash benchmarks/install_oracle.sh
 
-bench: $(STAMP) oracle
-	$(BIN)/python -m benchmarks.engine
-	$(BIN)/python -m benchmarks.check
+# The same package with its evaluation path compiled by mypyc (setup.py), in its own
+# environment: a regular (not editable) install, so compiled modules never shadow sources.
+COMPILED := build/compiled
+COMPILED_STAMP := $(COMPILED)/.installed
+
+$(COMPILED_STAMP): pyproject.toml setup.py $(shell find src -name '*.py')
+	test -x $(COMPILED)/bin/python || $(PYTHON) -m venv $(COMPILED)
+	$(COMPILED)/bin/python -m pip install --quiet --upgrade pip==25.3
+	$(COMPILED)/bin/python -m pip install --quiet setuptools==80.9.0
+	$(COMPILED)/bin/python -m pip install --quiet --no-build-isolation '.[dev]'
+	# mypyc type-checks the whole package, so it needs the dependencies installed first.
+	DEPUTYGUARD_MYPYC=1 $(COMPILED)/bin/python -m pip install --quiet --no-build-isolation \
+		--force-reinstall --no-deps .
+	touch $(COMPILED_STAMP)
+
+compiled: $(COMPILED_STAMP)
+
+# Every test again, against the compiled build (a test checks that it is the compiled one).
+test-compiled: compiled
+	DEPUTYGUARD_EXPECT_COMPILED=1 $(COMPILED)/bin/python -m pytest -q
+
+# Throughput against the oracle, for the compiled build (what `pip install` of a wheel built
+# with DEPUTYGUARD_MYPYC=1 ships); `$(BIN)/python -m benchmarks.engine` measures the
+# interpreted one.
+bench: oracle compiled
+	$(COMPILED)/bin/python -m benchmarks.engine
+	$(COMPILED)/bin/python -m benchmarks.check
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

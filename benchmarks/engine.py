@@ -15,6 +15,7 @@ import argparse
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -166,6 +167,13 @@ def measure(label: str, cmd: list[str], out_path: Path) -> Run:
     return run
 
 
+def _build_kind() -> str:
+    """Whether this interpreter runs the mypyc-compiled engine (`make compiled`) or sources."""
+    from deputyguard.policy import parse
+
+    return "compiled (mypyc)" if Path(parse.__file__).suffix == ".so" else "interpreted"
+
+
 def supports_jobs() -> bool:
     """Whether this deputyguard's `simulate` has a --jobs option (per its --help)."""
     casegen = generate_cases.load_casegen()
@@ -262,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             tail = r.stderr.strip().splitlines()[-5:]
             print(f"!! {r.label} exited {r.returncode}: " + " | ".join(tail))
 
+    print(f"deputyguard build: {_build_kind()} ({sys.executable})")
     best = min((r for r in dg_runs if r.results), key=lambda r: r.wall, default=None)
     if oracle_run is not None and best is not None and best.wall > 0:
         ratio = oracle_run.wall / best.wall
