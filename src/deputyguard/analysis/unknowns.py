@@ -27,11 +27,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from deputyguard.policy.parse import pointer_token
+from deputyguard.policy.unknown import UNKNOWN_PREFIX, has_unknown
 
-__all__ = ["UNKNOWN_PREFIX", "Readings", "first_unknown_pointer", "readings"]
+__all__ = ["Readings", "first_unknown_pointer", "readings"]
 
-UNKNOWN_PREFIX: Final = "deputyguard-unknown-"
-"""The prefix of the readers' unknown markers (sources.iac); analysis must not import sources."""
 
 _RESOURCE_KEYS: Final = frozenset({"resource", "notresource"})
 _PRINCIPAL_KEYS: Final = frozenset({"principal", "notprincipal"})
@@ -47,16 +46,6 @@ class Readings:
     inert_in_wide: frozenset[int]
 
 
-def _unknown(value: object) -> bool:
-    if isinstance(value, str):
-        return UNKNOWN_PREFIX in value
-    if isinstance(value, dict):
-        return any(_unknown(k) or _unknown(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_unknown(v) for v in value)
-    return False
-
-
 def _member(statement: dict[str, Any], name: str) -> str | None:
     """The statement's own spelling of an element name (keys are case-insensitive)."""
     return next((k for k in statement if k.lower() == name), None)
@@ -64,7 +53,7 @@ def _member(statement: dict[str, Any], name: str) -> str | None:
 
 def _decides(statement: dict[str, Any]) -> bool:
     """Whether an unknown sits where it changes who or what the statement matches."""
-    return any(_unknown(v) for k, v in statement.items() if k.lower() not in _RESOURCE_KEYS)
+    return any(has_unknown(v) for k, v in statement.items() if k.lower() not in _RESOURCE_KEYS)
 
 
 def readings(document: Any) -> Readings | None:
@@ -115,7 +104,7 @@ def _inert(statement: dict[str, Any]) -> dict[str, Any]:
     if any(k.lower() in _PRINCIPAL_KEYS for k in statement):
         inert["Principal"] = "*"
     sid = _member(statement, "sid")
-    if sid is not None and isinstance(statement[sid], str) and not _unknown(statement[sid]):
+    if sid is not None and isinstance(statement[sid], str) and not has_unknown(statement[sid]):
         inert["Sid"] = statement[sid]
     return inert
 
@@ -125,7 +114,7 @@ def _widen(statement: dict[str, Any]) -> dict[str, Any] | None:
     out = copy.deepcopy(statement)
     for name in list(out):
         value, lower = out[name], name.lower()
-        if not _unknown(value) or lower in _RESOURCE_KEYS:
+        if not has_unknown(value) or lower in _RESOURCE_KEYS:
             continue
         if lower == "condition" and isinstance(value, dict):
             kept = _condition_without_unknowns(value)
@@ -160,7 +149,7 @@ def _narrow(statement: dict[str, Any]) -> dict[str, Any] | None:
     out = copy.deepcopy(statement)
     for name in list(out):
         value, lower = out[name], name.lower()
-        if not _unknown(value) or lower in _RESOURCE_KEYS:
+        if not has_unknown(value) or lower in _RESOURCE_KEYS:
             continue
         if lower in ("condition", "notprincipal", "notaction"):
             return None
@@ -181,14 +170,14 @@ def _narrow(statement: dict[str, Any]) -> dict[str, Any] | None:
 
 def _known_items(value: Any) -> list[Any]:
     items = value if isinstance(value, list) else [value]
-    return [item for item in items if not _unknown(item)]
+    return [item for item in items if not has_unknown(item)]
 
 
 def _known_principals(value: Any) -> dict[str, Any] | None:
     """`{"Service": [known, unknown]}` → `{"Service": [known]}`; None when nothing is known."""
     if not isinstance(value, dict):
         return None
-    kept = {kind: _known_items(ids) for kind, ids in value.items() if not _unknown(kind)}
+    kept = {kind: _known_items(ids) for kind, ids in value.items() if not has_unknown(kind)}
     kept = {kind: ids for kind, ids in kept.items() if ids}
     return kept or None
 
@@ -196,12 +185,12 @@ def _known_principals(value: Any) -> dict[str, Any] | None:
 def _condition_without_unknowns(condition: dict[str, Any]) -> dict[str, Any]:
     kept: dict[str, Any] = {}
     for operator, block in condition.items():
-        if _unknown(operator):
+        if has_unknown(operator):
             continue
         if not isinstance(block, dict):
             kept[operator] = block
             continue
-        entries = {k: v for k, v in block.items() if not _unknown(k) and not _unknown(v)}
+        entries = {k: v for k, v in block.items() if not has_unknown(k) and not has_unknown(v)}
         if entries:
             kept[operator] = entries
     return kept

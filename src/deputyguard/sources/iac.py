@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
-from deputyguard.analysis.unknowns import UNKNOWN_PREFIX
 from deputyguard.policy.jsontext import Position
 from deputyguard.policy.model import PolicyType
+from deputyguard.policy.unknown import UNKNOWN_PREFIX, has_unknown
 from deputyguard.sources.policy_files import PolicySource
 
 __all__ = [
@@ -76,17 +76,6 @@ def service_of(resource: str) -> str | None:
         if token in _TERRAFORM_SERVICES:
             return _TERRAFORM_SERVICES[token]
     return None
-
-
-def has_unknown(value: object) -> bool:
-    """Whether a document fragment holds an unknown marker anywhere."""
-    if isinstance(value, str):
-        return _UNKNOWN_PREFIX in value
-    if isinstance(value, dict):
-        return any(has_unknown(k) or has_unknown(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_unknown(v) for v in value)
-    return False
 
 
 @dataclass
