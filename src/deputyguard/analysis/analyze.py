@@ -197,6 +197,7 @@ class Analyzer:
         """DG020 at the unknown value the counterexample of `finding` depends on."""
         info = rule_info("DG020")
         index = finding.statement_index
+        written = _statement_at(item.document, index)
         pointer = (
             first_unknown_pointer(item.document, index, item.pointer) if index is not None else None
         )
@@ -225,7 +226,7 @@ class Analyzer:
             message=message,
             location=location,
             counterexample=None,
-            snippet=_snippet(_statement_at(item.document, index)),
+            snippet=_snippet(written),
             suggestion=(
                 "give the value a default, or pass the deploying account with --account and "
                 "the parameter's value in the template, so the guard can be checked"
@@ -233,7 +234,7 @@ class Analyzer:
             fingerprint=fingerprint(
                 rule=info.id,
                 policy_identity=f"{item.file or ''}#{item.name or item.resource or item.pointer}",
-                statement=_statement_at(item.document, index),
+                statement=written,
                 principal=finding.principal,
                 actions=finding.actions,
                 detail=f"{index}",
@@ -613,15 +614,7 @@ def _location(item: PolicyInput, span: Span) -> Location:
 
 
 def _raw_statement(document: Any, statement: Statement) -> dict[str, Any] | None:
-    if not isinstance(document, dict):
-        return None
-    raw = document.get("Statement")
-    if isinstance(raw, dict):
-        return raw
-    if isinstance(raw, list) and 0 <= statement.index < len(raw):
-        item = raw[statement.index]
-        return item if isinstance(item, dict) else None
-    return None
+    return _statement_at(document, statement.index)
 
 
 def _condition_snippet(condition: Condition) -> str:
@@ -639,6 +632,7 @@ def _snippet(raw: dict[str, Any] | None) -> str | None:
 
 
 def _statement_at(document: Any, index: int | None) -> dict[str, Any] | None:
+    """Statement `index` as written (a lone `Statement` object is statement 0)."""
     if not isinstance(document, dict) or index is None:
         return None
     raw = document.get("Statement")

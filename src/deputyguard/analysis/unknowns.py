@@ -56,14 +56,20 @@ def _decides(statement: dict[str, Any]) -> bool:
     return any(has_unknown(v) for k, v in statement.items() if k.lower() not in _RESOURCE_KEYS)
 
 
-def readings(document: Any) -> Readings | None:
-    """The two readings of `document`, or None when no unknown can change a decision."""
+def _statement_member(document: Any) -> tuple[str, Any] | None:
+    """The document's `Statement` member as (its spelling, its value)."""
     if not isinstance(document, dict):
         return None
     key = _member(document, "statement")
-    if key is None:
+    return None if key is None else (key, document[key])
+
+
+def readings(document: Any) -> Readings | None:
+    """The two readings of `document`, or None when no unknown can change a decision."""
+    member = _statement_member(document)
+    if member is None:
         return None
-    raw = document[key]
+    key, raw = member
     statements = raw if isinstance(raw, list) else [raw]
     if not any(isinstance(s, dict) and _decides(s) for s in statements):
         return None
@@ -199,12 +205,10 @@ def _condition_without_unknowns(condition: dict[str, Any]) -> dict[str, Any]:
 def first_unknown_pointer(document: Any, index: int, base: str) -> str | None:
     """JSON pointer (under `base`) of the first unknown value in statement `index`, where a
     finding that depends on it should point."""
-    if not isinstance(document, dict):
+    member = _statement_member(document)
+    if member is None:
         return None
-    key = _member(document, "statement")
-    if key is None:
-        return None
-    raw = document[key]
+    key, raw = member
     if isinstance(raw, list):
         if not 0 <= index < len(raw):
             return None
