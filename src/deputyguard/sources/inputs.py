@@ -60,8 +60,8 @@ def read_paths(
     belong to `iac.SYMBOLIC_OWNER`. A file named on the command line that holds no policy is an
     error; what a folder search finds that is plainly something else (`package.json`, a YAML
     workflow) is skipped, so scanning a repository does not fail on its tooling files. With
-    `jobs` > 1 (0: one per core) many files are read in worker processes (template parsers are
-    pure Python); results keep the input order.
+    `jobs` > 1 (0: one per core) many files are read in worker processes (python-hcl2's parser
+    is pure Python, about 8 ms a file); results keep the input order.
     """
     try:
         resolved = parse_policy_type(policy_type)
