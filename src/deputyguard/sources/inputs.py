@@ -2,8 +2,10 @@
 
 Files are recognised by content, not only by name: a `.json` file may be a policy, a
 CloudFormation template or a `terraform show -json` plan; `.yaml`/`.yml`/`.template` files are read
-when they are CloudFormation templates; `.tf` files are read per directory, because a Terraform
-module spans its files (a policy document declared in one file is used in another).
+when they are CloudFormation templates; `.tf` and `.tf.json` (Terraform's JSON syntax) files are
+read per directory, because a Terraform module spans its files (a policy document declared in one
+file is used in another). The module reader loads the directory's variable definitions files
+(`terraform.tfvars`, `*.auto.tfvars[.json]`) itself, so a folder search skips them.
 """
 
 from __future__ import annotations
@@ -71,11 +73,17 @@ def read_paths(
     named = {Path(p) for p in paths}
     modules: dict[Path, list[Path]] = defaultdict(list)
     units: list[_Unit] = []
+    definitions: list[Path] = []
     for path in files:
-        if path.suffix.lower() == ".tf":
+        name = path.name.lower()
+        if name.endswith((".tf", ".tf.json")):
             modules[path.parent].append(path)
+        elif name.endswith((".tfvars", ".tfvars.json")):
+            if path in named:
+                definitions.append(path)
         else:
             units.append(_Unit(path, None, path in named))
+    errors.extend(_definitions_errors(definitions, modules))
     units.extend(_Unit(folder, tuple(members), False) for folder, members in modules.items())
     read = functools.partial(_read_unit, policy_type=resolved, owner=owner or SYMBOLIC_OWNER)
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
@@ -95,6 +103,31 @@ def read_paths(
         errors.extend(problems)
         counted.update(s.file for s in kept)
     return sources, errors, len(counted)
+
+
+def _definitions_errors(
+    definitions: list[Path], modules: dict[Path, list[Path]]
+) -> list[InputError]:
+    """Variable definitions files named on the command line: those Terraform loads itself are
+    read with the module of their folder; anything else says why it is not."""
+    from deputyguard.sources.terraform.tfvars import is_auto_loaded
+
+    errors: list[InputError] = []
+    for path in definitions:
+        if not is_auto_loaded(path.name):
+            message = (
+                "Terraform variable definitions passed with -var-file are not read (only "
+                "terraform.tfvars[.json] and *.auto.tfvars[.json] are loaded automatically)"
+            )
+        elif path.parent not in modules:
+            message = (
+                "Terraform variable definitions, not a policy: name the module's folder or its "
+                ".tf files to check them"
+            )
+        else:
+            continue
+        errors.append(InputError(display_path(path), message))
+    return errors
 
 
 def _read_unit(

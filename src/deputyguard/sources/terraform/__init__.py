@@ -23,8 +23,11 @@ from deputyguard.sources.terraform.nodes import HclError, SourceFile
 from deputyguard.sources.terraform.plan import looks_like_terraform_plan, read_terraform_plan
 from deputyguard.sources.terraform.policy import PolicyReader
 from deputyguard.sources.terraform.render import render_fix, rewrite_terraform
+from deputyguard.sources.terraform.tfjson import is_tf_json, parse_tf_json
+from deputyguard.sources.terraform.tfvars import read_variable_values
 
 __all__ = [
+    "is_tf_json",
     "looks_like_terraform_plan",
     "read_terraform_module",
     "read_terraform_plan",
@@ -43,15 +46,21 @@ def read_terraform_module(
     display: Callable[[Path], str],
     policy_type: PolicyType | None = None,
 ) -> tuple[list[PolicySource], list[InputError]]:
-    """Every policy of one module (the .tf files of one directory, read together because a
-    block in one file is used from another).
+    """Every policy of one module (the .tf and .tf.json files of one directory, read together
+    because a block in one file is used from another).
 
     A file that cannot be parsed is reported and the others are still read; references to what
-    it defined become unknown values whose reason names it. `policy_type` overrides the type
-    the resource implies.
+    it defined become unknown values whose reason names it. Variables take the values of the
+    definitions files Terraform loads itself from `directory` (`terraform.tfvars`,
+    `*.auto.tfvars`, … see `tfvars`), which are read here rather than found by a folder search
+    since they hold no policy of their own. `policy_type` overrides the type the resource
+    implies.
     """
     module = Module(directory=directory, owner=owner)
     errors: list[InputError] = []
+    variables = read_variable_values(directory, display, _read_text)
+    module.variable_values = variables.values
+    module.broken_variable_files = variables.broken
     for path in files:
         shown = display(path)
         text = _read_text(path, shown)
@@ -61,15 +70,22 @@ def read_terraform_module(
             continue
         file = SourceFile(path, shown, text)
         try:
-            body = parse_hcl(file)
+            if is_tf_json(path.name):
+                body, problems = parse_tf_json(file)
+            else:
+                body, problems = parse_hcl(file), []
         except HclError as exc:
             where = file.position(exc.offset)
             errors.append(InputError(shown, exc.message, where.line, where.column))
             module.broken.append(shown)
             continue
+        for problem in problems:
+            where = file.position(problem.offset)
+            errors.append(InputError(shown, problem.message, where.line, where.column))
         module.files.append(file)
         for block in body.blocks:
             module.add(block)
+    errors.extend(variables.errors)
     reader = PolicyReader(module, display, policy_type)
     reader.read()
     return reader.sources, errors + reader.errors

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from deputyguard.policy.jsontext import JsonSyntaxError, parse_json
 from deputyguard.policy.parse import pointer_token
-from deputyguard.sources.terraform.nodes import Block, Expr, Traversal, TupleExpr
+from deputyguard.sources.terraform.nodes import (
+    Block,
+    Expr,
+    Interp,
+    Template,
+    Traversal,
+    TupleExpr,
+)
 from deputyguard.sources.terraform.positions import put_attribute
 from deputyguard.sources.terraform.values import PolicyProblem, is_marker
 
@@ -21,7 +28,12 @@ DOC_TYPE: Final = "aws_iam_policy_document"
 
 
 def document_label(expr: Expr) -> str | None:
-    """`data.aws_iam_policy_document.NAME.json` → NAME."""
+    """`data.aws_iam_policy_document.NAME.json` (or `"${...}"` of it, as JSON syntax writes
+    it) → NAME."""
+    if isinstance(expr, Template) and expr.heredoc is None and len(expr.parts) == 1:
+        part = expr.parts[0]
+        if isinstance(part, Interp):
+            expr = part.expr
     if not isinstance(expr, Traversal):
         return None
     path = expr.root_path()

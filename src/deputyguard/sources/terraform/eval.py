@@ -68,6 +68,10 @@ class Module:
     modules: dict[str, Block] = field(default_factory=dict)
     broken: list[str] = field(default_factory=list)
     """Files that could not be parsed: what they define is missing."""
+    variable_values: dict[str, Attribute] = field(default_factory=dict)
+    """Values set by the variable definitions files Terraform loads itself (`tfvars`)."""
+    broken_variable_files: list[str] = field(default_factory=list)
+    """Definitions files that could not be parsed: the values they set are missing."""
     values: UnknownValues = field(default_factory=UnknownValues)
     expressions: dict[str, str] = field(default_factory=dict)
     """Marker → the HCL expression it stands for, so a fix can be written back with it."""
@@ -291,20 +295,28 @@ class Evaluator:
                 expr,
                 key=f"var.{name}",
             )
+        elif name in self.module.variable_values:
+            value = self.eval(self.module.variable_values[name].expr)
         elif "default" in block.body.attributes:
             value = self.eval(block.body.attributes["default"].expr)
         else:
+            broken = self.module.broken_variable_files
+            note = f"; {', '.join(broken)} could not be parsed" if broken else ""
             value = self.unknown(
-                f"variable {name} has no default ({block.file.where(block.start)})",
+                f"variable {name} has no default ({block.file.where(block.start)}){note}",
                 expr,
                 key=f"var.{name}",
             )
         self._variables[name] = value
         return value
 
-    def variable_default(self, name: str) -> Expr | None:
+    def variable_expr(self, name: str) -> Expr | None:
+        """The expression that gives a declared variable its value: the one a variable
+        definitions file sets, else its default."""
         block = self.module.variables.get(name)
-        attribute = block.body.attributes.get("default") if block else None
+        if block is None:
+            return None
+        attribute = self.module.variable_values.get(name) or block.body.attributes.get("default")
         return attribute.expr if attribute else None
 
     def local(self, name: str, expr: Expr) -> Any:

@@ -10,7 +10,7 @@ still points at the line the user wrote.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import hcl2
@@ -141,19 +141,35 @@ def _tokens(tree: Any) -> list[Any]:
 
 
 class _Builder:
-    """Turns lark trees into nodes; `delta` shifts offsets of a sub-parse back into the file."""
+    """Turns lark trees into nodes; `delta` shifts offsets of a sub-parse back into the file.
 
-    def __init__(self, file: SourceFile, delta: int) -> None:
+    With `origins` (the file offset of each character of a sub-parsed template, whose escapes
+    were decoded), an offset `p` of the sub-parse lands at `origins[p + delta]` instead.
+    """
+
+    def __init__(self, file: SourceFile, delta: int, origins: Sequence[int] | None = None) -> None:
         self.file = file
         self.delta = delta
+        self.origins = origins
+
+    def at(self, offset: int) -> int:
+        """Where offset `offset` of the parsed text is in the file."""
+        if self.origins is None:
+            return offset + self.delta
+        index = offset + self.delta
+        if not self.origins:
+            return 0
+        if index >= len(self.origins):
+            return self.origins[-1] + 1
+        return self.origins[max(index, 0)]
 
     def span(self, tree: Any) -> tuple[int, int]:
         if isinstance(tree, Token):
-            return _pos(tree.start_pos) + self.delta, _pos(tree.end_pos) + self.delta
+            return self.at(_pos(tree.start_pos)), self.at(_pos(tree.end_pos))
         meta = tree.meta
         if getattr(meta, "empty", True):
-            return self.delta, self.delta
-        return meta.start_pos + self.delta, meta.end_pos + self.delta
+            return self.at(0), self.at(0)
+        return self.at(meta.start_pos), self.at(meta.end_pos)
 
     # -- bodies
 
@@ -246,12 +262,13 @@ class _Builder:
                 continue
             for piece in child.children:
                 if isinstance(piece, Token):
-                    start = _pos(piece.start_pos) + self.delta
+                    start = _pos(piece.start_pos)
                     if piece.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
                         raw = str(piece)[1:]  # $${ → ${, %%{ → %{
-                        parts.append(Chunk(raw, tuple(range(start + 1, start + 1 + len(raw)))))
+                        origins = tuple(self.at(start + 1 + i) for i in range(len(raw)))
+                        parts.append(Chunk(raw, origins))
                     else:
-                        parts.append(_decode_escapes(str(piece), start))
+                        parts.append(_decode_escapes(str(piece), start, self.at))
                 elif piece.data == "interpolation":
                     parts.append(Interp(self.expr(_trees(piece)[0]), self.span(piece)[0]))
                 else:
@@ -271,7 +288,8 @@ class _Builder:
 
     def heredoc(self, token: Any) -> Template:
         value = str(token)
-        start = _pos(token.start_pos) + self.delta
+        first = _pos(token.start_pos)
+        start = self.at(first)
         head = _HEREDOC_HEAD.match(value)
         if head is None:
             raise HclError("malformed heredoc", start)
@@ -287,11 +305,11 @@ class _Builder:
             body_end -= 1
         body = value[head.end() : body_end]
         chars = list(body)
-        origins = list(range(start + head.end(), start + body_end))
+        origins = [self.at(first + i) for i in range(head.end(), body_end)]
         if trim:
             chars, origins = _dedent(chars, origins)
         parts = parse_template("".join(chars), origins, self.file)
-        return Template(self.file, start, start + end, parts, heredoc=marker, trim=trim)
+        return Template(self.file, start, self.at(first + end), parts, heredoc=marker, trim=trim)
 
     def _tuple(self, tree: Any) -> Expr:
         start, end = self.span(tree)
@@ -344,8 +362,8 @@ class _Builder:
             return (Index(self.expr(_trees(tree)[0]), offset),)
         if tree.data == "short_index":
             token = next(t for t in _tokens(tree) if t.type == "INT_LITERAL")
-            start = _pos(token.start_pos) + self.delta
-            key = Literal(self.file, start, _pos(token.end_pos) + self.delta, int(str(token)))
+            start = self.at(_pos(token.start_pos))
+            key = Literal(self.file, start, self.at(_pos(token.end_pos)), int(str(token)))
             return (Index(key, offset),)
         if tree.data in ("attr_splat", "full_splat"):
             rest: list[Step] = [Splat(offset)]
@@ -405,8 +423,9 @@ def _parenthesized(tree: Any) -> bool:
     return any(isinstance(c, Token) and c.type == "LPAR" for c in tree.children)
 
 
-def _decode_escapes(raw: str, start: int) -> Chunk:
-    """A quoted-string fragment with its escapes decoded, each character mapped to the file."""
+def _decode_escapes(raw: str, start: int, at: Callable[[int], int]) -> Chunk:
+    """A quoted-string fragment with its escapes decoded, each character mapped to the file
+    (`at` turns the offset `start + i` of the parsed text into a file offset)."""
     out: list[str] = []
     origins: list[int] = []
     i = 0
@@ -414,13 +433,13 @@ def _decode_escapes(raw: str, start: int) -> Chunk:
         c = raw[i]
         if c != "\\" or i + 1 >= len(raw):
             out.append(c)
-            origins.append(start + i)
+            origins.append(at(start + i))
             i += 1
             continue
         nxt = raw[i + 1]
         if nxt in _SIMPLE_ESCAPES:
             out.append(_SIMPLE_ESCAPES[nxt])
-            origins.append(start + i)
+            origins.append(at(start + i))
             i += 2
             continue
         width = {"u": 4, "U": 8}.get(nxt)
@@ -429,11 +448,11 @@ def _decode_escapes(raw: str, start: int) -> Chunk:
             code = int(digits, 16)
             if code <= 0x10FFFF and not 0xD800 <= code < 0xE000:
                 out.append(chr(code))
-                origins.append(start + i)
+                origins.append(at(start + i))
                 i += 2 + width
                 continue
         out.append(c)
-        origins.append(start + i)
+        origins.append(at(start + i))
         i += 1
     return Chunk("".join(out), tuple(origins))
 
@@ -568,4 +587,6 @@ def _parse_expression(
     attributes = [t for t in _trees(body) if t.data == "attribute"]
     if len(attributes) != 1:
         raise HclError("a template interpolation must hold one expression", base)
-    return _Builder(file, base - len(prefix)).expr(_trees(attributes[0])[-1])
+    # Each character of the expression is placed through `origins`, so escapes decoded before
+    # parsing (a JSON string, a dedented heredoc) still leave it where it was written.
+    return _Builder(file, start + lead - len(prefix), origins).expr(_trees(attributes[0])[-1])

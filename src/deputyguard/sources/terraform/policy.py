@@ -326,7 +326,7 @@ class PolicyReader:
             ):
                 return self.locate(self.module.locals[path[1]].expr, depth + 1)
             if len(path) == 2 and len(expr.steps) == 1 and path[0] == "var":
-                default = self.ev.variable_default(path[1])
+                default = self.ev.variable_expr(path[1])
                 if default is not None:
                     return self.locate(default, depth + 1)
         if isinstance(expr, Conditional):

@@ -143,7 +143,7 @@ class Walker:
         if path[0] == "local" and path[1] in self.ev.module.locals:
             return self.ev.module.locals[path[1]].expr
         if path[0] == "var":
-            return self.ev.variable_default(path[1])
+            return self.ev.variable_expr(path[1])
         return None
 
     def _call(self, expr: Call, value: Any, pointer: str, depth: int) -> None:

@@ -103,6 +103,18 @@ def rewrite_terraform(path: Path, changes: Sequence[tuple[PolicySource, Any]]) -
             raise RewriteError(
                 f"{what}: a plan cannot be rewritten; fix the Terraform configuration instead"
             )
+    name = path.name.lower()
+    if name.endswith((".tf.json", ".tfvars", ".tfvars.json")):
+        # Terraform JSON and variable definitions are not where the printed HCL goes, and a
+        # .json suffix must not send them to the whole-file rewrite of policy files below.
+        owner = (changes[0][0].resource if changes else None) or str(path)
+        kind = (
+            "Terraform JSON syntax" if name.endswith(".tf.json") else "a variable definitions file"
+        )
+        raise RewriteError(
+            f"{owner}: the policy is written in {kind} ({path}), which is not rewritten "
+            "in place; change it as the printed HCL shows"
+        )
     forms = [form_of(source) for source, _ in changes]
     if path.suffix.lower() == ".json" or any(
         f is not None and f.kind in ("file", "templatefile") for f in forms
