@@ -746,6 +746,29 @@ def _value_end(text: str, start: int) -> int:
                 return i
 
 
+def json_string_offsets(text: str, quote: int) -> tuple[list[int], int]:
+    """The file offset of each decoded character of the JSON string whose opening quote is at
+    `quote` (an escape is one decoded character, a surrogate-pair escape too), and the offset of
+    its closing quote: how a position inside a policy stored as a string is found in the file."""
+    offsets: list[int] = []
+    i = quote + 1
+    n = len(text)
+    while i < n and text[i] != '"':
+        run = _PLAIN_RUN.match(text, i)
+        if run is not None:
+            offsets.extend(range(i, run.end()))
+            i = run.end()
+            continue
+        offsets.append(i)  # a backslash escape: one decoded character
+        if text[i + 1 : i + 2] != "u":
+            i += 2
+        elif 0xD800 <= int(text[i + 2 : i + 6], 16) <= 0xDBFF:
+            i += 12  # a surrogate pair decodes to one character
+        else:
+            i += 6
+    return offsets, i
+
+
 class _StringLocator:
     """Maps offsets in a decoded JSON string value back to positions in the file.
 
@@ -764,23 +787,8 @@ class _StringLocator:
 
     def _table(self) -> list[int]:
         if self._offsets is None:
-            text = self._text
-            offsets: list[int] = []
-            i = self._quote + 1
-            while text[i] != '"':
-                run = _PLAIN_RUN.match(text, i)
-                if run is not None:
-                    offsets.extend(range(i, run.end()))
-                    i = run.end()
-                    continue
-                offsets.append(i)  # a backslash escape: one decoded character
-                if text[i + 1] != "u":
-                    i += 2
-                elif 0xD800 <= int(text[i + 2 : i + 6], 16) <= 0xDBFF:
-                    i += 12  # a surrogate pair decodes to one character
-                else:
-                    i += 6
-            offsets.append(i)  # the closing quote, for end-of-string errors
+            offsets, closing = json_string_offsets(self._text, self._quote)
+            offsets.append(closing)  # the closing quote, for end-of-string errors
             self._offsets = offsets
         return self._offsets
 

@@ -22,7 +22,12 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from deputyguard.policy.jsontext import JsonSyntaxError, Position, parse_json, pointer_join
-from deputyguard.sources.policy_files import _Lines, _value_end, describe_json
+from deputyguard.sources.policy_files import (
+    _Lines,
+    _value_end,
+    describe_json,
+    json_string_offsets,
+)
 from deputyguard.sources.terraform.hcl import parse_template
 from deputyguard.sources.terraform.nodes import (
     Attribute,
@@ -76,7 +81,6 @@ _LITERAL_ARGUMENTS: Final = MappingProxyType(
 )
 _COMMENT: Final = "//"
 _SCALAR_END: Final = re.compile(r"-?[0-9.eE+-]+|true|false|null")
-_PLAIN_RUN: Final = re.compile(r'[^"\\]+')
 
 
 def is_tf_json(name: str) -> bool:
@@ -272,7 +276,7 @@ class _Reader:
 
     def string(self, quote: int, value: str, *, literal: bool) -> Template:
         """A JSON string as a template (or literal text), each character placed in the file."""
-        origins, close = _string_origins(self.text, quote)
+        origins, close = json_string_offsets(self.text, quote)
         if len(origins) != len(value):  # cannot happen for a string parse_json accepted
             origins = [quote] * len(value)
         parts: tuple[Part, ...]
@@ -281,25 +285,3 @@ class _Reader:
         else:
             parts = parse_template(value, origins, self.file)
         return Template(self.file, quote, close + 1, parts)
-
-
-def _string_origins(text: str, quote: int) -> tuple[list[int], int]:
-    """The file offset of each decoded character of the JSON string whose opening quote is at
-    `quote`, and the offset of its closing quote."""
-    offsets: list[int] = []
-    i = quote + 1
-    n = len(text)
-    while i < n and text[i] != '"':
-        run = _PLAIN_RUN.match(text, i)
-        if run is not None:
-            offsets.extend(range(i, run.end()))
-            i = run.end()
-            continue
-        offsets.append(i)  # a backslash escape: one decoded character
-        if text[i + 1 : i + 2] != "u":
-            i += 2
-        elif 0xD800 <= int(text[i + 2 : i + 6], 16) <= 0xDBFF:
-            i += 12  # a surrogate pair decodes to one character
-        else:
-            i += 6
-    return offsets, i
