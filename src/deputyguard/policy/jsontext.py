@@ -33,6 +33,11 @@ class Position:
     line: int  # 1-based
     column: int  # 1-based, counted in characters (code points), a tab counts as one
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Positions travel between processes (files read in parallel); the mypyc-compiled
+        class cannot be rebuilt by the default protocol of a frozen dataclass."""
+        return (Position, (self.line, self.column))
+
 
 @dataclass(frozen=True, slots=True)
 class DuplicateKey:

@@ -87,9 +87,20 @@ def read_paths(
     units.extend(_Unit(folder, tuple(members), False) for folder, members in modules.items())
     read = functools.partial(_read_unit, policy_type=resolved, owner=owner or SYMBOLIC_OWNER)
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
-    if jobs > 1 and len(units) >= PARALLEL_READ_THRESHOLD:
+    # Templates are worth reading in workers (HCL parsing is slow); JSON is read faster here
+    # than its sources can be sent back from a worker.
+    slow = [i for i, unit in enumerate(units) if unit.path.suffix.lower() != ".json"]
+    results: list[tuple[list[PolicySource], list[InputError]]] = [([], [])] * len(units)
+    if jobs > 1 and len(slow) >= PARALLEL_READ_THRESHOLD:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            results = pool.map(read, units, chunksize=8)
+            for index, result in zip(
+                slow, pool.map(read, [units[i] for i in slow], chunksize=8), strict=True
+            ):
+                results[index] = result
+        done = set(slow)
+        for index, unit in enumerate(units):
+            if index not in done:
+                results[index] = read(unit)
     else:
         results = [read(unit) for unit in units]
     # A JSON file that a Terraform module reads with file() is analyzed as that module's
