@@ -15,14 +15,10 @@ from deputyguard.analysis.model import InputError
 from deputyguard.sources.iac import SYMBOLIC_OWNER
 from deputyguard.sources.policy_files import PolicySource
 from deputyguard.sources.terraform import read_terraform_module, read_terraform_plan
+from sources.terraform.helpers import ROOT, shown, statement_lines
 
-ROOT = Path(__file__).parents[1] / "data" / "terraform"
 CORPUS = Path(__file__).parents[2] / "analysis" / "corpus"
 EXPECTED: dict[str, Any] = yaml.safe_load((ROOT / "expected.yaml").read_text(encoding="utf-8"))
-
-
-def shown(path: Path) -> str:
-    return path.relative_to(ROOT).as_posix()
 
 
 def read_module(name: str) -> tuple[list[PolicySource], list[InputError]]:
@@ -30,13 +26,6 @@ def read_module(name: str) -> tuple[list[PolicySource], list[InputError]]:
     return read_terraform_module(
         directory, sorted(directory.glob("*.tf")), owner=EXPECTED["owner"], display=shown
     )
-
-
-def statement_lines(source: PolicySource) -> list[int]:
-    statements = source.document["Statement"]  # type: ignore[index]
-    return [
-        source.positions[f"{source.pointer}/Statement/{i}"].line for i in range(len(statements))
-    ]
 
 
 MODULES = [pytest.param(m, id=m["module"]) for m in EXPECTED["modules"]]

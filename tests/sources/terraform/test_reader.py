@@ -15,16 +15,7 @@ from deputyguard.policy.model import PolicyType
 from deputyguard.sources.iac import SYMBOLIC_OWNER, SYMBOLIC_REGION, UNKNOWN_PATTERN
 from deputyguard.sources.policy_files import PolicySource
 from deputyguard.sources.terraform import read_terraform_module
-
-ROOT = Path(__file__).parents[1] / "data" / "terraform"
-OWNER = "111122223333"
-
-
-def shown(path: Path) -> str:
-    try:
-        return path.relative_to(ROOT).as_posix()
-    except ValueError:
-        return path.name
+from sources.terraform.helpers import OWNER, ROOT, at, module, shown, where
 
 
 def read(
@@ -49,33 +40,11 @@ def read(
     return by_pointer, errors
 
 
-def module(tmp_path: Path, **files: str) -> Path:
-    for name, text in files.items():
-        (tmp_path / name.replace("__", "/")).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name.replace("__", "/")).write_text(text, encoding="utf-8")
-    return tmp_path
-
-
 def only(directory: Path, owner: str = OWNER) -> PolicySource:
     sources, errors = read(directory, owner)
     assert errors == []
     assert len(sources) == 1
     return next(iter(sources.values()))
-
-
-def at(source: PolicySource, relative: str) -> tuple[int, int]:
-    position = source.positions[source.pointer + relative]
-    return position.line, position.column
-
-
-def where(path: Path, needle: str, occurrence: int = 0) -> tuple[int, int]:
-    """Line and column of the `occurrence`-th `needle` in a file."""
-    text = path.read_text(encoding="utf-8")
-    offset = -1
-    for _ in range(occurrence + 1):
-        offset = text.index(needle, offset + 1)
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 RESOURCES = ROOT / "resources"

@@ -22,9 +22,7 @@ from deputyguard.sources.terraform import (
 )
 from deputyguard.sources.terraform.hcl import parse_hcl
 from deputyguard.sources.terraform.nodes import Attribute, Block, SourceFile
-
-ROOT = Path(__file__).parents[1] / "data" / "terraform"
-OWNER = "111122223333"
+from sources.terraform.helpers import OWNER, ROOT
 
 
 def read(directory: Path, owner: str = OWNER) -> list[PolicySource]:

@@ -15,19 +15,11 @@ from deputyguard.sources.iac import RewriteError
 from deputyguard.sources.inputs import read_paths
 from deputyguard.sources.policy_files import PolicySource
 from deputyguard.sources.terraform import read_terraform_module, rewrite_terraform
+from sources.terraform.helpers import OWNER, ROOT, at, module, shown, statement_lines, where
 
-ROOT = Path(__file__).parents[1] / "data" / "terraform"
 TF_JSON = ROOT / "tf_json"
 MAIN = TF_JSON / "main.tf.json"
 DATA = TF_JSON / "data.tf.json"
-OWNER = "111122223333"
-
-
-def shown(path: Path) -> str:
-    try:
-        return path.relative_to(ROOT).as_posix()
-    except ValueError:
-        return path.name
 
 
 def module_files(directory: Path) -> list[Path]:
@@ -40,30 +32,6 @@ def read(directory: Path) -> tuple[dict[str, PolicySource], list[InputError]]:
         directory, module_files(directory), owner=OWNER, display=shown
     )
     return {s.pointer: s for s in sources}, errors
-
-
-def module(tmp_path: Path, **files: str) -> Path:
-    for name, text in files.items():
-        (tmp_path / name.replace("__", "/")).write_text(text, encoding="utf-8")
-    return tmp_path
-
-
-def at(source: PolicySource, relative: str) -> tuple[int, int]:
-    position = source.positions[source.pointer + relative]
-    return position.line, position.column
-
-
-def where(path: Path, needle: str, occurrence: int = 0) -> tuple[int, int]:
-    text = path.read_text(encoding="utf-8")
-    offset = -1
-    for _ in range(occurrence + 1):
-        offset = text.index(needle, offset + 1)
-    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-def statement_lines(source: PolicySource) -> list[int]:
-    statements = source.document["Statement"]  # type: ignore[index]
-    return [at(source, f"/Statement/{i}")[0] for i in range(len(statements))]
 
 
 BUCKET = "/resource/aws_s3_bucket_policy/logs/policy"

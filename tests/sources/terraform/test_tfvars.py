@@ -17,17 +17,9 @@ from deputyguard.sources.inputs import read_paths
 from deputyguard.sources.policy_files import PolicySource
 from deputyguard.sources.terraform import read_terraform_module
 from deputyguard.sources.terraform.tfvars import variable_files
+from sources.terraform.helpers import OWNER, ROOT, at, shown, where
 
-ROOT = Path(__file__).parents[1] / "data" / "terraform"
 TFVARS = ROOT / "tfvars"
-OWNER = "111122223333"
-
-
-def shown(path: Path) -> str:
-    try:
-        return path.relative_to(ROOT).as_posix()
-    except ValueError:
-        return path.name
 
 
 TOPIC_UNKNOWN = (
@@ -45,17 +37,6 @@ def read(directory: Path) -> tuple[dict[str, PolicySource], list[InputError]]:
     return {s.resource or "": s for s in sources}, [
         e for e in errors if not e.message.startswith(TOPIC_UNKNOWN)
     ]
-
-
-def where(path: Path, needle: str) -> tuple[int, int]:
-    text = path.read_text(encoding="utf-8")
-    offset = text.index(needle)
-    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-def at(source: PolicySource, relative: str) -> tuple[int, int]:
-    position = source.positions[source.pointer + relative]
-    return position.line, position.column
 
 
 def source_arn(source: PolicySource) -> Any:
