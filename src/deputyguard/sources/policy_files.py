@@ -620,29 +620,29 @@ class _FileReader:
 
     def embedded(self, pointer: str, key: str, name: str | None, raw: str) -> list[PolicySource]:
         """A policy stored as a JSON string: decode it and map its positions onto the string."""
-        where = self.parsed.positions[pointer]
-        quote = self.lines.offset(where)
         url_encoded = raw.lstrip()[:3].upper() == "%7B"  # IAM's API URL-encodes documents
         # Unchanged otherwise, so offsets into `decoded` stay offsets into the string.
         decoded = unquote(raw.strip()) if url_encoded else raw
         if not decoded.strip():
             self.fail(f"'{key}' is an empty string, not a policy document", pointer)
             return []
-        locate = _StringLocator(self.text, quote, self.lines, exact=not url_encoded)
         try:
-            inner = parse_json(decoded)
-        except JsonSyntaxError as exc:
-            at = locate.position(_Lines(decoded).offset(Position(exc.line, exc.column)))
+            inner, positions = parse_embedded(
+                self.text,
+                self.lines,
+                self.parsed.positions,
+                pointer,
+                decoded,
+                exact=not url_encoded,
+            )
+        except EmbeddedJsonError as exc:
             message = f"invalid JSON in the '{key}' string: {exc.message}"
-            self.errors.append(InputError(self.file, message, at.line, at.column))
+            self.errors.append(InputError(self.file, message, exc.at.line, exc.at.column))
             return []
         if not _is_policy(inner.value):
             what = describe_json(inner.value)
             self.fail(f"the '{key}' string holds {what}, not a policy document", pointer)
             return []
-        positions = _EmbeddedPositions(
-            self.parsed.positions, pointer, inner.positions, decoded, locate
-        )
         duplicates = self.duplicates + tuple((pointer + d.pointer, d.key) for d in inner.duplicates)
         merged = {**self.parsed.all_values}
         merged.update((pointer + k, v) for k, v in inner.all_values.items())
@@ -690,6 +690,37 @@ class _FileReader:
             policy_type=self.policy_type or auto_policy_type(document),
             text=text,
         )
+
+
+class EmbeddedJsonError(ValueError):
+    """A JSON document stored as a string does not parse; `at` is where, in the file."""
+
+    def __init__(self, message: str, at: Position) -> None:
+        super().__init__(message)
+        self.message = message
+        self.at = at
+
+
+def parse_embedded(
+    text: str,
+    lines: _Lines,
+    outer: Mapping[str, Position],
+    pointer: str,
+    decoded: str,
+    *,
+    exact: bool = True,
+) -> tuple[JsonDocument, Mapping[str, Position]]:
+    """Parse the JSON document held by the string at `pointer` of a JSON file (a policy stored
+    as a string: AWS CLI output, a Terraform plan), with the file's positions and the decoded
+    document's own pointers grafted under the string. `exact=False` when `decoded` is not the
+    string's text character for character (URL-encoded): positions then fall on the string."""
+    locate = _StringLocator(text, lines.offset(outer[pointer]), lines, exact=exact)
+    try:
+        inner = parse_json(decoded)
+    except JsonSyntaxError as exc:
+        at = locate.position(_Lines(decoded).offset(Position(exc.line, exc.column)))
+        raise EmbeddedJsonError(exc.message, at) from None
+    return inner, _EmbeddedPositions(outer, pointer, inner.positions, decoded, locate)
 
 
 def _name_of(container: dict[str, Any]) -> str | None:

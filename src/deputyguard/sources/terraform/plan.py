@@ -19,11 +19,11 @@ from deputyguard.policy.model import PolicyType
 from deputyguard.policy.parse import pointer_token
 from deputyguard.sources.iac import SYMBOLIC_OWNER, IacPolicy, UnknownValues
 from deputyguard.sources.policy_files import (
+    EmbeddedJsonError,
     PolicySource,
-    _EmbeddedPositions,
     _Lines,
-    _StringLocator,
     describe_json,
+    parse_embedded,
 )
 from deputyguard.sources.terraform.forms import PolicyForm, remember
 from deputyguard.sources.terraform.lambda_permission import (
@@ -238,15 +238,13 @@ class _PlanReader:
                 f"{address}: {name} is {describe_json(raw)}, not a policy JSON string", pointer
             )
             return
-        where = self.parsed.positions[pointer]
-        quote = self.lines.offset(where)
-        locate = _StringLocator(self.text, quote, self.lines, exact=True)
         try:
-            inner = parse_json(raw)
-        except JsonSyntaxError as exc:
-            at = locate.position(_Lines(raw).offset(Position(exc.line, exc.column)))
+            inner, positions = parse_embedded(
+                self.text, self.lines, self.parsed.positions, pointer, raw
+            )
+        except EmbeddedJsonError as exc:
             message = f"{address}: invalid JSON in the {name} string: {exc.message}"
-            self.errors.append(InputError(self.shown, message, at.line, at.column))
+            self.errors.append(InputError(self.shown, message, exc.at.line, exc.at.column))
             return
         document = inner.value
         if not isinstance(document, dict) or "Statement" not in document:
@@ -255,7 +253,6 @@ class _PlanReader:
                 pointer,
             )
             return
-        positions = _EmbeddedPositions(self.parsed.positions, pointer, inner.positions, raw, locate)
         self.add(pointer, address, self.policy_type or policy_type, document, positions, label)
 
     def add(
